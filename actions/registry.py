@@ -1,0 +1,13 @@
+"""The explicit list of Saphan's custom actions; a test checks it against the domain."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action
+
+from actions.hotlines import ActionGiveHotlines, ActionRequestHuman
+from core.directory import Directory
+
+
+def all_actions(directory: Directory) -> list[Action]:
+    """Every custom action, built with what it needs."""
+    return [ActionGiveHotlines(directory), ActionRequestHuman(directory)]

@@ -1,0 +1,83 @@
+"""The client of the bot process: the only module that speaks Rasa's REST JSON.
+
+It sends a person's message with the conversation's pseudonymous id and metadata, and turns
+the bot's answers (custom payloads naming locale keys, see `bot/domain/`) into `Outbound`.
+It tells "the bot said nothing" (an empty list) apart from "the bot failed" (`BotUnavailable`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+
+from core.messages import Outbound, TextPart
+
+logger = logging.getLogger(__name__)
+
+
+class BotUnavailable(RuntimeError):
+    """The bot did not answer in time or answered with an error."""
+
+
+def _part(raw: object) -> TextPart:
+    if isinstance(raw, str):
+        return TextPart(raw)
+    if isinstance(raw, dict) and isinstance(raw.get("key"), str):
+        params = raw.get("params") or {}
+        return TextPart(raw["key"], tuple(sorted((str(k), str(v)) for k, v in params.items())))
+    raise ValueError("unreadable text part")
+
+
+def to_outbound(message: dict) -> Outbound:
+    """Turn one message of Rasa's REST answer into an `Outbound`.
+
+    Every bot text is a custom payload `{"say": [...], "menu": ...}`; anything else (a plain
+    text from a Rasa default action) becomes the not-understood answer, never raw text.
+    """
+    custom = message.get("custom")
+    if isinstance(custom, dict) and isinstance(custom.get("say"), list):
+        try:
+            menu = custom.get("menu")
+            return Outbound(tuple(_part(p) for p in custom["say"]), menu if isinstance(menu, str) else None)
+        except ValueError:
+            logger.warning("bot sent an unreadable payload")
+    return Outbound.keys("fallback.not_understood", menu="main")
+
+
+class BotClient:
+    """Talks to the bot's REST channel over one pooled HTTP connection."""
+
+    def __init__(self, base_url: str, timeout: float, api_token: str) -> None:
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        self._api_token = api_token
+
+    async def send(self, conversation_id: str, message: str, metadata: dict[str, str]) -> list[Outbound]:
+        """Send one message and return the bot's answers.
+
+        Raises:
+            BotUnavailable: the bot is down, too slow, or answered with an error.
+        """
+        body = {"sender": conversation_id, "message": message, "metadata": metadata}
+        try:
+            response = await self._http.post("/webhooks/rest/webhook", json=body)
+            response.raise_for_status()
+            answers = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            logger.warning("bot request failed", extra={"error": type(error).__name__})
+            raise BotUnavailable(type(error).__name__) from error
+        if not isinstance(answers, list):
+            raise BotUnavailable("unexpected answer")
+        return [to_outbound(m) for m in answers if isinstance(m, dict)]
+
+    async def ready(self) -> bool:
+        """True when the bot answers and has a model loaded."""
+        try:
+            response = await self._http.get("/status", params={"token": self._api_token}, timeout=5)
+            return response.status_code == 200 and bool(response.json().get("model_id"))
+        except (httpx.HTTPError, ValueError):
+            return False
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()

@@ -1,0 +1,161 @@
+"""The conversation router: one place where every channel's message meets the bot.
+
+For each `Inbound` it finds the conversation (by pseudonymous id), normalises the text,
+settles the language (chosen from a menu or by name, otherwise detected), asks the bot, and
+renders the answers in the conversation's language. Messages of one conversation are handled
+one at a time, in order. If the bot fails, the person still gets the hotline numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass
+
+from core.botclient import BotClient, BotUnavailable
+from core.directory import Directory, hotline_parts
+from core.identity import conversation_id
+from core.language import detect, named_language, normalise
+from core.locales import Catalog
+from core.menus import ALLOWED_PAYLOADS, chosen_language, language_payload
+from core.messages import Inbound, Outbound, PostbackContent, Rendered, TextContent
+from core.records.db import Database
+from core.records.models import Conversation, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+GREETING_PAYLOAD = "/greet"
+
+
+class InvalidPayload(ValueError):
+    """A button payload that no menu offers."""
+
+
+@dataclass(frozen=True)
+class Replies:
+    """The answers to one message, rendered in the conversation's language."""
+
+    language: str
+    messages: list[Rendered]
+
+
+class Conversations:
+    """Routes every person's message to the bot and renders the answers."""
+
+    def __init__(
+        self,
+        *,
+        secret_key: str,
+        default_language: str,
+        database: Database,
+        bot: BotClient,
+        catalog: Catalog,
+        directory: Directory,
+    ) -> None:
+        self._secret_key = secret_key
+        self._default_language = default_language
+        self._database = database
+        self._bot = bot
+        self._catalog = catalog
+        self._directory = directory
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, conversation: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation)
+        if lock is None:
+            lock = self._locks[conversation] = asyncio.Lock()
+        return lock
+
+    async def handle(self, inbound: Inbound) -> Replies:
+        """Handle one message and return the answers to send, in order.
+
+        Raises:
+            InvalidPayload: a postback that no menu offers (nothing is sent to the bot).
+        """
+        if isinstance(inbound.content, PostbackContent) and inbound.content.payload not in ALLOWED_PAYLOADS:
+            raise InvalidPayload("payload not offered by any menu")
+        return await self._exchange(inbound.channel, inbound.channel_user, lambda record: self._settle_language(record, inbound))
+
+    async def greet(self, channel: str, channel_user: str, language_hint: str | None) -> Replies:
+        """Open a conversation: the bot's greeting, in the hinted language if there is no other."""
+
+        def settle(record: Conversation) -> str:
+            if language_hint and not record.language:
+                record.language = language_hint
+            return GREETING_PAYLOAD
+
+        return await self._exchange(channel, channel_user, settle)
+
+    async def language_of(self, channel: str, channel_user: str) -> str | None:
+        """The language of an existing conversation, or None if there is none yet."""
+        key = conversation_id(self._secret_key, channel, channel_user)
+        return await asyncio.to_thread(self._stored_language, key)
+
+    def _stored_language(self, key: str) -> str | None:
+        with self._database.session() as session:
+            record = session.get(Conversation, key)
+            return record.language if record else None
+
+    async def _exchange(self, channel: str, channel_user: str, settle) -> Replies:
+        key = conversation_id(self._secret_key, channel, channel_user)
+        async with self._lock(key):
+            record = await asyncio.to_thread(self._load, key, channel)
+            message = settle(record)
+            language = record.language or self._default_language
+            if message is None:
+                outbounds = [Outbound.keys("errors.not_text", menu="main")]
+            elif not message:
+                outbounds = [Outbound.keys("fallback.not_understood", menu="main")]
+            else:
+                outbounds = await self._ask_bot(key, message, language, channel)
+            await asyncio.to_thread(self._save, record)
+            return Replies(language, [self._catalog.render(outbound, language) for outbound in outbounds])
+
+    def render(self, outbound: Outbound, language: str) -> Rendered:
+        """Render an answer the router did not produce (a channel's own notice)."""
+        return self._catalog.render(outbound, language)
+
+    def _settle_language(self, record: Conversation, inbound: Inbound) -> str | None:
+        """Update the conversation's language; return the text for the bot (None: not text)."""
+        content = inbound.content
+        if isinstance(content, PostbackContent):
+            chosen = chosen_language(content.payload)
+            if chosen:
+                record.language, record.language_chosen = chosen, True
+            return content.payload
+        if not isinstance(content, TextContent):
+            return None
+        text = normalise(content.text)
+        chosen = named_language(text)
+        if chosen:
+            record.language, record.language_chosen = chosen, True
+            return language_payload(chosen)
+        detected = detect(text)
+        if detected:
+            record.language = detected
+        # Text that starts with "/" would be read by Rasa as an intent: people only type text.
+        return text.lstrip("/").strip()
+
+    async def _ask_bot(self, key: str, message: str, language: str, channel: str) -> list[Outbound]:
+        try:
+            return await self._bot.send(key, message, {"language": language, "channel": channel})
+        except BotUnavailable:
+            logger.error("bot unavailable; hotline numbers given instead", extra={"channel": channel})
+            return [Outbound((*Outbound.keys("errors.bot_unavailable").say, *hotline_parts(self._directory)))]
+
+    def _load(self, key: str, channel: str) -> Conversation:
+        with self._database.session() as session:
+            record = session.get(Conversation, key)
+            if record is None:
+                record = Conversation(id=key, channel=channel, language=None, language_chosen=False)
+                session.add(record)
+                session.commit()
+            return record
+
+    def _save(self, record: Conversation) -> None:
+        record.last_active_at = utcnow()
+        with self._database.session() as session:
+            session.merge(record)
+            session.commit()

@@ -1,0 +1,41 @@
+"""The menus Saphan offers as quick replies, and the payloads their buttons send.
+
+A payload is Rasa's intent syntax (`/intent{"entity": "value"}`). Only the payloads listed
+here are accepted from a button press; anything else a channel receives as a postback is
+refused, so a person (or an attacker) cannot inject intents the menus do not offer.
+"""
+
+from __future__ import annotations
+
+import json
+
+from core.settings import LANGUAGES
+
+
+def language_payload(language: str) -> str:
+    """The payload of the language menu's button for `language`."""
+    return "/choose_language" + json.dumps({"language": language}, separators=(",", ":"))
+
+
+# Each menu: (label key, payload). A label key "language.name@th" means the key
+# `language.name` in the Thai file, whatever the conversation's language.
+MENUS: dict[str, tuple[tuple[str, str], ...]] = {
+    "language": tuple((f"language.name@{lang}", language_payload(lang)) for lang in LANGUAGES),
+    "main": (
+        ("menu.talk_to_person", "/ask_human"),
+        ("menu.work_abroad", "/ask_legal_migration"),
+        ("menu.hotlines", "/ask_hotline"),
+        ("menu.language", "/choose_language"),
+        ("menu.stop", "/stop"),
+    ),
+}
+
+ALLOWED_PAYLOADS = frozenset(payload for items in MENUS.values() for _, payload in items)
+
+
+def chosen_language(payload: str) -> str | None:
+    """The language a language-menu payload chooses, or None for any other payload."""
+    for lang in LANGUAGES:
+        if payload == language_payload(lang):
+            return lang
+    return None

@@ -1,0 +1,30 @@
+"""Typed table mappings. Every column here is on the record whitelist (DO_NO_HARM.md §2.6)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Boolean, DateTime, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Base class of Saphan's tables."""
+
+
+class Conversation(Base):
+    """A conversation, known only by its pseudonymous id, with the language it is held in."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,66 @@
+"""Saphan's settings, read from `SAPHAN_*` environment variables.
+
+This is the only module that reads the environment. Settings are built once (by the
+launcher or the app factory) and passed on explicitly. Local secrets that the launcher
+generates on first run live in `var/local.env`; a `.env` file, if present, is read too, and
+real environment variables win over both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("en", "th", "my", "km", "lo", "vi", "id")
+
+
+class Settings(BaseSettings):
+    """Every setting Saphan has, with defaults for a local run on SQLite."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SAPHAN_",
+        env_file=(ROOT / ".env", ROOT / "var" / "local.env"),
+        extra="ignore",
+    )
+
+    var_dir: Path = ROOT / "var"
+    app_host: str = "127.0.0.1"
+    app_port: int = 8000
+    bot_port: int = 5005
+    bot_url: str = "http://127.0.0.1:5005"
+    bot_timeout_seconds: float = 30.0
+    bot_api_token: SecretStr = Field(default=SecretStr(""))
+    action_token: SecretStr = Field(default=SecretStr(""))
+    secret_key: SecretStr = Field(default=SecretStr(""))
+    database_url: str = ""
+    tracker_store_url: str = ""
+    model_dir: Path = ROOT / "models"
+    log_level: str = "INFO"
+    message_max_chars: int = 4000
+    webchat_allowed_origins: list[str] = []
+    default_language: str = "en"
+
+    def resolved_database_url(self) -> str:
+        """The app's database URL; SQLite under `var/` unless one is set."""
+        return self.database_url or f"sqlite:///{self.var_dir / 'saphan.db'}"
+
+    def resolved_tracker_store_url(self) -> str:
+        """The URL of Rasa's tracker store; SQLite under `var/` unless one is set."""
+        return self.tracker_store_url or f"sqlite:///{self.var_dir / 'tracker.db'}"
+
+    def action_endpoint_url(self) -> str:
+        """Where the bot calls the app's action endpoint."""
+        return f"http://127.0.0.1:{self.app_port}/actions/webhook"
+
+    def require_secrets(self) -> None:
+        """Fail with a clear message when a secret the app needs is unset.
+
+        Raises:
+            ValueError: names the missing variable, never a value.
+        """
+        for name in ("bot_api_token", "action_token", "secret_key"):
+            if not getattr(self, name).get_secret_value():
+                raise ValueError(f"SAPHAN_{name.upper()} is not set (./saphan run creates it in var/local.env)")

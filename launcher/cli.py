@@ -1,0 +1,108 @@
+"""`./saphan`'s commands: each is a small function with its own `--help`.
+
+The parser is built from the standard library only. `main` first makes sure the environments a
+command needs exist, then re-runs itself inside the app environment, where the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from launcher import envsetup
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: what it does, what it needs installed and which function runs it."""
+
+    help: str
+    needs: tuple[str, ...]
+    handler: str
+    arguments: tuple[tuple[tuple[str, ...], dict], ...] = ()
+
+
+COMMANDS: dict[str, Command] = {
+    "setup": Command(
+        "create or update both environments (add --dev for the test tools)",
+        ("app", "bot"),
+        "launcher.commands:setup",
+        ((("--dev",), {"action": "store_true", "help": "also install the test and benchmark tools"}),),
+    ),
+    "run": Command(
+        "train the model if it is missing or stale, then run the bot and the app",
+        ("app", "bot"),
+        "launcher.commands:run",
+    ),
+    "train": Command(
+        "train the bot's model (skipped when the current one is up to date)",
+        ("app", "bot"),
+        "launcher.commands:train",
+        ((("--force",), {"action": "store_true", "help": "train even if the model is up to date"}),),
+    ),
+    "shell": Command(
+        "talk to the bot in this terminal (starts the bot and the app)",
+        ("app", "bot"),
+        "launcher.commands:shell",
+        ((("--language",), {"choices": ["en", "th", "my", "km", "lo", "vi", "id"], "help": "start in this language"}),),
+    ),
+    "test": Command(
+        "run the whole test suite (extra arguments go to pytest)",
+        ("app", "dev", "bot", "browser"),
+        "launcher.commands:test",
+        ((("pytest_args",), {"nargs": argparse.REMAINDER, "help": "arguments for pytest"}),),
+    ),
+    "bench": Command(
+        "run the benchmarks under bench/ (not part of the tests)",
+        ("app", "dev", "bot"),
+        "launcher.commands:bench",
+        ((("--quick",), {"action": "store_true", "help": "fewer conversations, for a smoke run"}),),
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = argparse.ArgumentParser(
+        prog="./saphan",
+        description="Saphan: a multilingual hotline assistant. One launcher for every task.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, command in COMMANDS.items():
+        sub = commands.add_parser(name, help=command.help, description=command.help)
+        for flags, options in command.arguments:
+            sub.add_argument(*flags, **options)
+    return parser
+
+
+def _inside_app_env() -> bool:
+    return Path(sys.prefix).resolve() == (envsetup.VENV_DIR / "app").resolve()
+
+
+def _ensure(needs: tuple[str, ...]) -> None:
+    envsetup.ensure_app(dev="dev" in needs)
+    if "bot" in needs:
+        envsetup.ensure_bot()
+    if "browser" in needs:
+        envsetup.ensure_browser()
+
+
+def main(argv: list[str]) -> int:
+    """Parse `argv`, prepare what the command needs and run it; return its exit code."""
+    args = build_parser().parse_args(argv)
+    command = COMMANDS[args.command]
+    if not _inside_app_env():
+        try:
+            _ensure(command.needs)
+        except envsetup.SetupError as error:
+            print(f"saphan: {error}", file=sys.stderr)
+            return 2
+        python = str(envsetup.app_python())
+        os.execv(python, [python, str(envsetup.ROOT / "saphan"), *argv])
+    module_name, function_name = command.handler.split(":")
+    handler = getattr(importlib.import_module(module_name), function_name)
+    return int(handler(args) or 0)

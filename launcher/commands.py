@@ -1,0 +1,82 @@
+"""The functions behind `./saphan`'s commands. Each prepares settings and calls the real work
+elsewhere (training, processes, tests, benchmarks); none holds logic of its own."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+from core.records.db import Database
+from core.settings import ROOT, Settings
+from launcher import localsecrets, processes, training
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    localsecrets.ensure(settings.var_dir)
+    return Settings()
+
+
+def setup(args: argparse.Namespace) -> int:
+    """Both environments are ready once the launcher gets here."""
+    print("saphan: environments are ready")
+    return 0
+
+
+def train(args: argparse.Namespace) -> int:
+    """Train the model unless the current one is up to date."""
+    model = training.ensure_model(_settings(), force=args.force)
+    print(f"saphan: model {model.relative_to(ROOT)}")
+    return 0
+
+
+def _start(settings: Settings, quiet: bool) -> processes.Supervisor:
+    model = training.ensure_model(settings)
+    Database(settings.resolved_database_url()).migrate()
+    log_dir = settings.var_dir / "log" if quiet else None
+    if log_dir:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    supervisor = processes.Supervisor(processes.children(settings, model, log_dir))
+    print("saphan: starting the bot and the app (the bot takes about 20 s to load) …", flush=True)
+    supervisor.start()
+    return supervisor
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the bot and the app until Ctrl-C."""
+    settings = _settings()
+    supervisor = _start(settings, quiet=False)
+    print(
+        f"\nSaphan is running.\n  Web chat:  http://127.0.0.1:{settings.app_port}/chat\n"
+        f"  Health:    http://127.0.0.1:{settings.app_port}/healthz\nPress Ctrl-C to stop.\n",
+        flush=True,
+    )
+    return supervisor.watch()
+
+
+def shell(args: argparse.Namespace) -> int:
+    """Chat with the bot in the terminal, through the app's web chat WebSocket."""
+    from launcher.terminal_chat import chat
+
+    settings = _settings()
+    supervisor = _start(settings, quiet=True)
+    try:
+        chat(f"ws://127.0.0.1:{settings.app_port}/chat/ws", args.language)
+    finally:
+        supervisor.stop()
+    return 0
+
+
+def test(args: argparse.Namespace) -> int:
+    """Run pytest over tests/ (the integration tests start their own bot and app)."""
+    os.environ.setdefault("SAPHAN_TEST_OUTPUT", str(ROOT / "var" / "test-output"))
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *(args.pytest_args or ["tests"])]
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+def bench(args: argparse.Namespace) -> int:
+    """Run the end-to-end latency benchmark."""
+    command = [sys.executable, str(ROOT / "bench" / "e2e_latency.py")] + (["--quick"] if args.quick else [])
+    return subprocess.run(command, cwd=ROOT).returncode

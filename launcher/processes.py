@@ -1,0 +1,154 @@
+"""Start, watch and stop Saphan's two processes: the bot (Rasa) and the app (uvicorn).
+
+A child that dies is reported and restarted with back-off; one that keeps dying within a minute
+stops the whole stack with an error. Ctrl-C or SIGTERM stops both children cleanly.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.settings import ROOT, Settings
+from launcher.envsetup import app_python, bot_python
+from launcher.training import bot_environment
+
+RESTARTS_PER_MINUTE = 5
+
+
+@dataclass
+class Child:
+    """One supervised process: how to start it and how to tell that it is ready."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    ready_url: str
+    log: Path | None = None
+    process: subprocess.Popen | None = None
+    restarts: list[float] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Start the process in its own session, so Ctrl-C reaches only the launcher."""
+        output = open(self.log, "ab") if self.log else None  # noqa: SIM115 (kept open for the child)
+        self.process = subprocess.Popen(
+            self.argv, cwd=ROOT, env=self.env, stdout=output, stderr=output, start_new_session=True
+        )
+
+    def ready(self) -> bool:
+        """True when the ready URL answers 200."""
+        try:
+            with urllib.request.urlopen(self.ready_url, timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Ask the process to stop; kill it if it has not stopped after `grace` seconds."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def children(settings: Settings, model: Path, log_dir: Path | None = None) -> list[Child]:
+    """The bot and the app, configured from `settings`."""
+    token = settings.bot_api_token.get_secret_value()
+    bot = Child(
+        name="bot",
+        argv=[
+            str(bot_python()), "-m", "rasa", "run",
+            "--model", str(model),
+            "--endpoints", str(ROOT / "bot" / "endpoints.yml"),
+            "--credentials", str(ROOT / "bot" / "credentials.yml"),
+            "--enable-api", "--auth-token", token,
+            "--interface", "127.0.0.1", "--port", str(settings.bot_port),
+            "--quiet",
+        ],  # fmt: skip
+        env=bot_environment(settings),
+        ready_url=f"http://127.0.0.1:{settings.bot_port}/status?token={token}",
+        log=log_dir / "bot.log" if log_dir else None,
+    )
+    app = Child(
+        name="app",
+        argv=[
+            str(app_python()), "-m", "uvicorn", "webapp.factory:app_from_environment", "--factory",
+            "--host", settings.app_host, "--port", str(settings.app_port),
+            "--no-access-log", "--ws-max-size", "1048576", "--log-level", "warning",
+        ],  # fmt: skip
+        env=bot_environment(settings),
+        ready_url=f"http://127.0.0.1:{settings.app_port}/healthz",
+        log=log_dir / "app.log" if log_dir else None,
+    )
+    return [bot, app]
+
+
+class Supervisor:
+    """Runs a set of children together."""
+
+    def __init__(self, children: list[Child], say=print) -> None:
+        self.children = children
+        self.say = say
+
+    def start(self, timeout: float = 300.0) -> None:
+        """Start every child and wait until all are ready.
+
+        Raises:
+            RuntimeError: a child died or was not ready in time.
+        """
+        for child in self.children:
+            child.start()
+        deadline = time.monotonic() + timeout
+        waiting = list(self.children)
+        while waiting:
+            for child in list(waiting):
+                if child.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"the {child.name} stopped while starting (exit {child.process.returncode})")
+                if child.ready():
+                    waiting.remove(child)
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"not ready after {timeout:.0f} s: {', '.join(c.name for c in waiting)}")
+            time.sleep(0.5)
+
+    def watch(self) -> int:
+        """Restart children that die, until Ctrl-C or SIGTERM; return the exit code."""
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        try:
+            while True:
+                for child in self.children:
+                    if child.process.poll() is not None and not self._restart(child):
+                        self.stop()
+                        return 1
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            self.say("saphan: stopping …")
+            self.stop()
+            return 0
+
+    def _restart(self, child: Child) -> bool:
+        now = time.monotonic()
+        child.restarts = [t for t in child.restarts if now - t < 60] + [now]
+        code = child.process.returncode
+        if len(child.restarts) > RESTARTS_PER_MINUTE:
+            self.say(f"saphan: the {child.name} keeps stopping (exit {code}); giving up", file=sys.stderr)
+            return False
+        self.say(f"saphan: the {child.name} stopped unexpectedly (exit {code}); restarting it", file=sys.stderr)
+        time.sleep(min(2 ** len(child.restarts), 30))
+        child.start()
+        return True
+
+    def stop(self) -> None:
+        """Stop every child, the app first."""
+        for child in reversed(self.children):
+            child.stop()

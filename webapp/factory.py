@@ -1,0 +1,94 @@
+"""Build the app: `create_app(settings)` assembles every router; it holds no logic itself.
+
+Resources (database, bot client) open in the lifespan and close with it. Run it with
+`uvicorn webapp.factory:app_from_environment --factory` (the launcher does this).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from rasa_sdk.executor import ActionExecutor
+
+from actions import endpoint as action_endpoint
+from actions.registry import all_actions
+from channels.webchat import WebChat
+from core import logs
+from core.botclient import BotClient
+from core.conversation import Conversations
+from core.directory import Directory
+from core.locales import Catalog
+from core.records.db import Database
+from core.settings import Settings
+from webapp import health
+
+logger = logging.getLogger(__name__)
+MAX_HTTP_BODY_BYTES = 1024 * 1024
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Assemble Saphan's app for `settings`."""
+    settings.require_secrets()
+    catalog = Catalog.load()
+    directory = Directory.load()
+    database = Database(settings.resolved_database_url())
+    bot = BotClient(settings.bot_url, settings.bot_timeout_seconds, settings.bot_api_token.get_secret_value())
+    conversations = Conversations(
+        secret_key=settings.secret_key.get_secret_value(),
+        default_language=settings.default_language,
+        database=database,
+        bot=bot,
+        catalog=catalog,
+        directory=directory,
+    )
+    executor = ActionExecutor()
+    for action in all_actions(directory):
+        executor.register_action(action)
+    webchat = WebChat(conversations, catalog, settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        database.migrate()
+        logger.info("app started")
+        yield
+        await bot.aclose()
+        database.dispose()
+
+    app = FastAPI(title="Saphan", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.middleware("http")(_guard_and_log)
+    app.include_router(health.router(database, bot))
+    app.include_router(webchat.router())
+    app.mount("/chat/static", webchat.static_files(), name="webchat-static")
+    app.include_router(action_endpoint.router(executor, settings.action_token.get_secret_value()))
+    return app
+
+
+async def _guard_and_log(request: Request, call_next):
+    """Refuse oversized bodies before reading them, and log each request without its content."""
+    length = request.headers.get("content-length")
+    if length and (not length.isdigit() or int(length) > MAX_HTTP_BODY_BYTES):
+        return JSONResponse({"error": "request too large"}, status_code=413)
+    started = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    logger.info(
+        "request",
+        extra={
+            "method": request.method,
+            "route": getattr(route, "path", "unmatched"),
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    return response
+
+
+def app_from_environment() -> FastAPI:
+    """The app for the settings in the environment, with content-free logging."""
+    settings = Settings()
+    logs.configure(settings.log_level)
+    return create_app(settings)
