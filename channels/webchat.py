@@ -8,15 +8,15 @@ client → server
   {"type": "postback", "id": <client id>, "payload": <a menu payload>}
 server → client
   {"type": "welcome", "session": <token>, "language": <code>}
-  {"type": "ack", "id": <client id>}
+  {"type": "ack", "id": <client id>}      (after the message's answers: all of them have arrived)
   {"type": "bot", "id": <server id>, "text": <text>, "language": <code>,
    "quick_replies": [{"label", "payload"}]}
   {"type": "error", "code": <code>, "message": <text in the person's language>, "id"?: <client id>}
 
 The session token is random, kept by the page in `sessionStorage` (gone when the tab
 closes), and is the person's only identity here: the bot sees an HMAC of it. A reconnect with
-the same token continues the same conversation; a message id already handled is acknowledged
-again but not processed twice. Bad frames (binary, malformed JSON, unknown types, oversized
+the same token continues the same conversation; a message id already handled in that session
+(on any connection) is acknowledged again but not processed twice. Bad frames (binary, malformed JSON, unknown types, oversized
 text) get an error frame and the connection stays open.
 """
 
@@ -44,7 +44,8 @@ STATIC_DIR = Path(__file__).with_name("webchat_static")
 MAX_FRAME_CHARS = 65_536
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_REMEMBERED_IDS = 512
+_REMEMBERED_IDS = 256
+_REMEMBERED_SESSIONS = 20_000
 
 
 class FrameError(ValueError):
@@ -65,6 +66,15 @@ class WebChat:
         self._conversations = conversations
         self._catalog = catalog
         self._settings = settings
+        self._handled: OrderedDict[str, OrderedDict[str, None]] = OrderedDict()
+
+    def handled_ids(self, session: str) -> OrderedDict[str, None]:
+        """The message ids recently handled in a session, across its connections."""
+        ids = self._handled.pop(session, None) or OrderedDict()
+        self._handled[session] = ids
+        while len(self._handled) > _REMEMBERED_SESSIONS:
+            self._handled.popitem(last=False)
+        return ids
 
     def router(self) -> APIRouter:
         """The page, its texts, its static files and the WebSocket."""
@@ -176,6 +186,7 @@ class _Connection:
             raise FrameError("invalid_session")
         is_new = session is None
         self.session = session or secrets.token_urlsafe(32)
+        self.handled = self.chat.handled_ids(self.session)
         hint = language if language in LANGUAGES else None
         if is_new:
             replies = await self.chat._conversations.greet(self.chat.name, self.session, hint)
@@ -216,8 +227,8 @@ class _Connection:
             raise FrameError("invalid_payload", client_id) from None
         self.language = replies.language
         self._remember(client_id)
-        await self.websocket.send_json({"type": "ack", "id": client_id})
         await self._send_answers(replies.messages)
+        await self.websocket.send_json({"type": "ack", "id": client_id})
 
     def _remember(self, client_id: str) -> None:
         self.handled[client_id] = None

@@ -8,6 +8,7 @@ real environment variables win over both.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -54,6 +55,18 @@ class Settings(BaseSettings):
     def action_endpoint_url(self) -> str:
         """Where the bot calls the app's action endpoint."""
         return f"http://127.0.0.1:{self.app_port}/actions/webhook"
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as `SAPHAN_*` variables, for the processes the launcher starts."""
+        env: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, list):
+                value = json.dumps(value)
+            env[f"SAPHAN_{name.upper()}"] = str(value)
+        return env
 
     def require_secrets(self) -> None:
         """Fail with a clear message when a secret the app needs is unset.

@@ -95,9 +95,10 @@ def main(argv: list[str]) -> int:
     """Parse `argv`, prepare what the command needs and run it; return its exit code."""
     args = build_parser().parse_args(argv)
     command = COMMANDS[args.command]
+    needs = command.needs + (("dev",) if getattr(args, "dev", False) else ())
     if not _inside_app_env():
         try:
-            _ensure(command.needs)
+            _ensure(needs)
         except envsetup.SetupError as error:
             print(f"saphan: {error}", file=sys.stderr)
             return 2

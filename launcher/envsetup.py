@@ -64,11 +64,16 @@ def _run(cmd: list[str], **kwargs) -> None:
         raise SetupError(f"command failed ({result.returncode}): {' '.join(map(str, cmd))}")
 
 
-def _ensure(venv: Path, base_python: list[str], lock_names: list[str], editable: bool) -> None:
-    """Build `venv` from the lock files unless its stamp shows it is current."""
+def _ensure(
+    venv: Path, base_python: list[str], lock_names: list[str], editable: bool, also_good: tuple[str, ...] = ()
+) -> None:
+    """Build `venv` from the lock files unless its stamp shows it is current.
+
+    `also_good` are stamps of larger installs that include everything asked for.
+    """
     stamp_file = venv / ".saphan-stamp"
     wanted = _stamp(lock_names)
-    if stamp_file.exists() and stamp_file.read_text() == wanted:
+    if stamp_file.exists() and stamp_file.read_text() in (wanted, *also_good):
         return
     if not (venv / "bin" / "python").exists():
         _say(f"creating {venv.relative_to(ROOT)} …")
@@ -116,8 +121,11 @@ def ensure_app(dev: bool = False) -> None:
     """Create or update the app environment (with test tools when `dev`)."""
     if sys.version_info < (3, 11):
         raise SetupError(f"the app needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    locks = ["app.lock", "dev.lock"] if dev else ["app.lock"]
-    _ensure(VENV_DIR / "app", [sys.executable], locks, editable=True)
+    with_dev = ["app.lock", "dev.lock"]
+    if dev:
+        _ensure(VENV_DIR / "app", [sys.executable], with_dev, editable=True)
+    else:
+        _ensure(VENV_DIR / "app", [sys.executable], ["app.lock"], editable=True, also_good=(_stamp(with_dev),))
 
 
 def ensure_bot() -> None:

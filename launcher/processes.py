@@ -16,7 +16,7 @@ from pathlib import Path
 
 from core.settings import ROOT, Settings
 from launcher.envsetup import app_python, bot_python
-from launcher.training import bot_environment
+from launcher.training import process_environment
 
 RESTARTS_PER_MINUTE = 5
 
@@ -39,6 +39,12 @@ class Child:
         self.process = subprocess.Popen(
             self.argv, cwd=ROOT, env=self.env, stdout=output, stderr=output, start_new_session=True
         )
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The end of the child's log file, to explain a failure (empty without a log file)."""
+        if not self.log or not self.log.exists():
+            return ""
+        return "; its log ends:\n" + "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
     def ready(self) -> bool:
         """True when the ready URL answers 200."""
@@ -74,7 +80,7 @@ def children(settings: Settings, model: Path, log_dir: Path | None = None) -> li
             "--interface", "127.0.0.1", "--port", str(settings.bot_port),
             "--quiet",
         ],  # fmt: skip
-        env=bot_environment(settings),
+        env=process_environment(settings),
         ready_url=f"http://127.0.0.1:{settings.bot_port}/status?token={token}",
         log=log_dir / "bot.log" if log_dir else None,
     )
@@ -85,7 +91,7 @@ def children(settings: Settings, model: Path, log_dir: Path | None = None) -> li
             "--host", settings.app_host, "--port", str(settings.app_port),
             "--no-access-log", "--ws-max-size", "1048576", "--log-level", "warning",
         ],  # fmt: skip
-        env=bot_environment(settings),
+        env=process_environment(settings),
         ready_url=f"http://127.0.0.1:{settings.app_port}/healthz",
         log=log_dir / "app.log" if log_dir else None,
     )
@@ -113,7 +119,9 @@ class Supervisor:
             for child in list(waiting):
                 if child.process.poll() is not None:
                     self.stop()
-                    raise RuntimeError(f"the {child.name} stopped while starting (exit {child.process.returncode})")
+                    raise RuntimeError(
+                        f"the {child.name} stopped while starting (exit {child.process.returncode})" + child.log_tail()
+                    )
                 if child.ready():
                     waiting.remove(child)
             if time.monotonic() > deadline:

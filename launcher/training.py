@@ -43,10 +43,11 @@ def model_path(settings: Settings) -> Path:
     return settings.model_dir / f"saphan-{fingerprint()}.tar.gz"
 
 
-def bot_environment(settings: Settings) -> dict[str, str]:
-    """The environment the bot's processes run with."""
+def process_environment(settings: Settings) -> dict[str, str]:
+    """The environment Saphan's processes run with: the settings, and what Rasa needs."""
     return {
         **os.environ,
+        **settings.as_environment(),
         "PYTHONPATH": str(ROOT),
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -78,7 +79,7 @@ def ensure_model(settings: Settings, force: bool = False) -> Path:
             "--fixed-model-name", target.name.removesuffix(".tar.gz"),
         ]  # fmt: skip
         print(f"saphan: training the model ({len(data)} files) …", flush=True)
-        result = subprocess.run(command, cwd=ROOT, env=bot_environment(settings))
+        result = subprocess.run(command, cwd=ROOT, env=process_environment(settings))
         if result.returncode != 0:
             raise RuntimeError("rasa train failed; see its output above")
         shutil.move(str(Path(scratch) / target.name), target)

@@ -60,9 +60,9 @@
     texts = data.texts;
     document.documentElement.lang = lang;
     document.title = texts.title;
-    document.querySelector(".bar h1").textContent = texts.title;
-    input.placeholder = texts.input_label;
-    document.getElementById("send").textContent = texts.send;
+    for (const element of document.querySelectorAll("[data-text]")) element.textContent = texts[element.dataset.text];
+    for (const element of document.querySelectorAll("[data-placeholder]")) element.placeholder = texts[element.dataset.placeholder];
+    for (const element of document.querySelectorAll("[data-label]")) element.setAttribute("aria-label", texts[element.dataset.label]);
     picker.replaceChildren();
     for (const [code, name] of Object.entries(data.languages)) {
       const option = new Option(name, code, false, code === lang);

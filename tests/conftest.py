@@ -1,0 +1,70 @@
+"""Shared fixtures: settings in a temporary `var/`, and the real bot and app processes.
+
+The model is trained once per set of training inputs and cached under `models/` by its
+fingerprint (see `launcher/training.py`), so a second test run does not train again.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from pathlib import Path
+
+import pytest
+
+from core.settings import ROOT, Settings
+from launcher import processes, training
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def make_settings(var_dir: Path, **overrides) -> Settings:
+    """Settings for a test: own `var/`, own ports, fresh secrets."""
+    app_port, bot_port = free_port(), free_port()
+    values = dict(
+        var_dir=var_dir,
+        app_port=app_port,
+        bot_port=bot_port,
+        bot_url=f"http://127.0.0.1:{bot_port}",
+        bot_api_token=secrets.token_urlsafe(16),
+        action_token=secrets.token_urlsafe(16),
+        secret_key=secrets.token_urlsafe(16),
+        model_dir=ROOT / "models",
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    """Where tests leave screenshots and reports for a person to look at."""
+    path = Path(os.environ.get("SAPHAN_TEST_OUTPUT", ROOT / "var" / "test-output"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def model() -> Path:
+    """The bot's model for the current training data (trained at most once)."""
+    return training.ensure_model(Settings(model_dir=ROOT / "models"))
+
+
+@pytest.fixture(scope="session")
+def stack(model: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The real bot and app processes, ready; yields their settings and log directory."""
+    var_dir = tmp_path_factory.mktemp("var")
+    settings = make_settings(var_dir)
+    log_dir = var_dir / "log"
+    log_dir.mkdir()
+    supervisor = processes.Supervisor(processes.children(settings, model, log_dir))
+    supervisor.start()
+    try:
+        yield settings, log_dir
+    finally:
+        supervisor.stop()

@@ -1,0 +1,78 @@
+"""Every text exists in all seven languages, and rendering follows the keys (core/locales.py)."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from core.locales import LOCALES_DIR, Catalog, load_file, placeholders
+from core.menus import MENUS
+from core.messages import Outbound, TextPart
+from core.settings import LANGUAGES, ROOT
+
+ENGLISH = load_file(LOCALES_DIR / "en.yml")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_has_exactly_the_english_keys_and_placeholders(language):
+    texts = load_file(LOCALES_DIR / f"{language}.yml")
+    assert set(texts) == set(ENGLISH)
+    for key, text in texts.items():
+        assert text.strip(), f"{language}: {key} is empty"
+        assert placeholders(text) == placeholders(ENGLISH[key]), f"{language}: {key}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_menu_labels_fit_on_a_button(language):
+    texts = load_file(LOCALES_DIR / f"{language}.yml")
+    for key, text in texts.items():
+        if key.startswith("menu.") and key != "menu.prompt":
+            assert len(text) <= 20, f"{language}: {key}"
+
+
+BANNED_ENGLISH = re.compile(r"guarantee|we will rescue|you will be safe|100 ?%|illegal|confidential", re.I)
+
+
+def test_english_texts_make_no_promises_and_never_say_illegal():
+    offending = {key: text for key, text in ENGLISH.items() if BANNED_ENGLISH.search(text)}
+    assert offending == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_stop_is_named_in_the_first_message_in_every_language(language):
+    assert "STOP" in load_file(LOCALES_DIR / f"{language}.yml")["greeting.safety_check"]
+
+
+def test_render_translates_parameters_that_name_keys():
+    catalog = Catalog.load()
+    rendered = catalog.render(
+        Outbound((TextPart.of("hotline.line", country="@country.LA", number="1362", name="LWU"),)), "lo"
+    )
+    assert "1362" in rendered.text and load_file(LOCALES_DIR / "lo.yml")["country.LA"] in rendered.text
+
+
+def test_language_menu_shows_each_language_in_its_own_script():
+    rendered = Catalog.load().render(Outbound.keys("language.menu_prompt", menu="language"), "en")
+    labels = [reply.label for reply in rendered.quick_replies]
+    assert labels == [load_file(LOCALES_DIR / f"{lang}.yml")["language.name"] for lang in LANGUAGES]
+
+
+def _domain_keys() -> set[str]:
+    keys = set()
+    for path in (ROOT / "bot" / "domain").glob("*.yml"):
+        for variations in (yaml.safe_load(path.read_text()).get("responses") or {}).values():
+            for variation in variations:
+                keys.update(variation["custom"]["say"])
+                assert variation["custom"].get("menu") in (None, *MENUS), path
+    return keys
+
+
+def test_every_key_the_bot_says_exists():
+    assert _domain_keys() - set(ENGLISH) == set()
+
+
+def test_no_user_facing_text_is_hard_coded_in_the_domain():
+    for path in Path(ROOT / "bot" / "domain").glob("*.yml"):
+        for name, variations in (yaml.safe_load(path.read_text()).get("responses") or {}).items():
+            assert all(set(v) == {"custom"} for v in variations), f"{name} has text outside locales/"

@@ -1,0 +1,145 @@
+"""A real conversation over the web chat WebSocket: real app, real Rasa, real custom actions."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+import yaml
+from websockets.sync.client import connect
+
+from core.locales import LOCALES_DIR, load_file
+from core.menus import language_payload
+from core.settings import LANGUAGES, ROOT
+
+pytestmark = pytest.mark.integration
+TEXTS = {lang: load_file(LOCALES_DIR / f"{lang}.yml") for lang in LANGUAGES}
+
+
+def first_example(language: str, intent: str) -> str:
+    """A training example of `intent` in `language` (the model has seen it)."""
+    data = yaml.safe_load((ROOT / "nlu" / language / "general.yml").read_text(encoding="utf-8"))
+    block = next(item for item in data["nlu"] if item["intent"] == intent)
+    return block["examples"].splitlines()[0].lstrip("- ").strip()
+
+
+class Chat:
+    """A web chat client speaking the page's protocol."""
+
+    def __init__(self, url: str) -> None:
+        self.socket = connect(url, max_size=2**20, open_timeout=10)
+        self.counter = 0
+
+    def send(self, frame: dict) -> None:
+        self.socket.send(json.dumps(frame))
+
+    def frames(self, until: str, timeout: float = 30) -> list[dict]:
+        """Frames up to and including the first of type `until`.
+
+        An ack comes after its message's answers; after a welcome, the greeting follows.
+        """
+        received = []
+        while True:
+            frame = json.loads(self.socket.recv(timeout=timeout))
+            received.append(frame)
+            if frame["type"] == until:
+                break
+        if until != "welcome":
+            return received
+        while True:
+            try:
+                received.append(json.loads(self.socket.recv(timeout=1.5)))
+            except TimeoutError:
+                return received
+
+    def say(self, text: str) -> list[dict]:
+        self.counter += 1
+        self.send({"type": "message", "id": f"m{self.counter}", "text": text})
+        return self.frames("ack")
+
+    def press(self, payload: str) -> list[dict]:
+        self.counter += 1
+        self.send({"type": "postback", "id": f"p{self.counter}", "payload": payload})
+        return self.frames("ack")
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def bot_texts(frames: list[dict]) -> str:
+    return "\n".join(frame["text"] for frame in frames if frame["type"] == "bot")
+
+
+@pytest.fixture
+def chat(stack):
+    settings, _ = stack
+    client = Chat(f"ws://127.0.0.1:{settings.app_port}/chat/ws")
+    yield client
+    client.close()
+
+
+def test_health_reports_bot_and_database(stack):
+    settings, _ = stack
+    response = httpx.get(f"http://127.0.0.1:{settings.app_port}/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "bot": "ok"}
+
+
+def test_openapi_document_is_served(stack):
+    settings, _ = stack
+    document = httpx.get(f"http://127.0.0.1:{settings.app_port}/openapi.json").json()
+    assert "/healthz" in document["paths"] and "/chat" in document["paths"]
+
+
+def test_new_session_is_greeted_with_a_safety_check_and_the_language_menu(chat):
+    chat.send({"type": "hello", "session": None, "language": None})
+    frames = chat.frames("welcome")
+    assert frames[0]["type"] == "welcome" and len(frames[0]["session"]) >= 32
+    text = bot_texts(frames)
+    assert TEXTS["en"]["greeting.safety_check"] in text
+    menus = [f["quick_replies"] for f in frames if f["type"] == "bot" and f["quick_replies"]]
+    assert [r["payload"] for r in menus[-1]] == [language_payload(lang) for lang in LANGUAGES]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_language_greets_and_reaches_a_person_through_the_custom_action(chat, language):
+    chat.send({"type": "hello", "session": None, "language": None})
+    chat.frames("welcome")
+    chosen = chat.press(language_payload(language))
+    assert TEXTS[language]["language.changed"] in bot_texts(chosen)
+
+    greeting = chat.say(first_example(language, "greet"))
+    assert TEXTS[language]["greeting.safety_check"] in bot_texts(greeting)
+
+    # action_request_human runs in the app, called by the real Rasa server.
+    handoff = bot_texts(chat.say(first_example(language, "ask_human")))
+    assert TEXTS[language]["handoff.no_person_yet"] in handoff
+    assert "1300" in handoff and "111" in handoff
+
+
+def test_typed_language_name_switches_language(chat):
+    chat.send({"type": "hello", "session": None, "language": "en"})
+    chat.frames("welcome")
+    assert TEXTS["km"]["language.changed"] in bot_texts(chat.say("ខ្មែរ"))
+
+
+def test_reconnect_keeps_the_conversation_and_does_not_repeat_a_handled_message(stack):
+    settings, _ = stack
+    url = f"ws://127.0.0.1:{settings.app_port}/chat/ws"
+    first = Chat(url)
+    first.send({"type": "hello", "session": None, "language": None})
+    session = first.frames("welcome")[0]["session"]
+    first.send({"type": "postback", "id": "once", "payload": language_payload("vi")})
+    assert TEXTS["vi"]["language.changed"] in bot_texts(first.frames("ack"))
+    first.close()
+
+    second = Chat(url)
+    second.send({"type": "hello", "session": session, "language": "en"})
+    welcome = second.frames("welcome")
+    assert welcome[0]["language"] == "vi" and bot_texts(welcome) == ""
+    # The page resends an unacknowledged message after a reconnect: it is acknowledged, not redone.
+    second.send({"type": "postback", "id": "once", "payload": language_payload("vi")})
+    assert bot_texts(second.frames("ack")) == ""
+    assert TEXTS["vi"]["hotline.intro"] in bot_texts(second.press("/ask_hotline"))
+    second.close()

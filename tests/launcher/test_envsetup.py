@@ -1,0 +1,42 @@
+"""Setting up is idempotent: with unchanged lock files a second run installs nothing."""
+
+import subprocess
+import sys
+
+import pytest
+
+from launcher import envsetup
+
+
+def test_second_setup_runs_no_command(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"no command expected, got {args[0]}")
+
+    monkeypatch.setattr(subprocess, "run", refuse)
+    envsetup.ensure_app(dev=True)
+    envsetup.ensure_bot()
+
+
+def test_stamp_changes_with_any_lock_file():
+    assert envsetup._stamp(["app.lock"]) != envsetup._stamp(["app.lock", "dev.lock"])
+
+
+def test_lock_files_pin_every_package_exactly():
+    for name in ("app.lock", "dev.lock", "bot.lock"):
+        for line in (envsetup.REQUIREMENTS / name).read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                assert "==" in line, f"{name}: {line}"
+
+
+def test_help_needs_no_environment():
+    result = subprocess.run(
+        ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", sys.executable, str(envsetup.ROOT / "saphan"), "--help"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0 and "run" in result.stdout and "test" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "train", "shell", "test", "bench", "setup"])
+def test_every_command_has_help(command):
+    result = subprocess.run([sys.executable, str(envsetup.ROOT / "saphan"), command, "--help"], capture_output=True)
+    assert result.returncode == 0

@@ -1,0 +1,46 @@
+"""Every language has every intent, enough examples, and a held-out set never trained on."""
+
+import re
+
+import pytest
+import yaml
+
+from core.settings import LANGUAGES, ROOT
+
+INTENTS_DOC = (ROOT / "nlu" / "INTENTS.md").read_text()
+CRITICAL = set(re.findall(r"^\| `(\w+)` ★", INTENTS_DOC, re.M)) | {
+    name for name in re.findall(r"^\| `(\w+)` \|", INTENTS_DOC, re.M) if name.startswith(("disclose_", "report_"))
+} | set(re.findall(r"^\| `(\w+)` \| (?:danger|wants to die|injured)", INTENTS_DOC, re.M))
+ALL_INTENTS = set(re.findall(r"^\| `(\w+)`", INTENTS_DOC, re.M))
+
+
+def examples(root, language) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path in sorted((root / language).glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            lines = [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
+            found.setdefault(block["intent"], []).extend(lines)
+    return found
+
+
+def test_the_intent_document_marks_the_safety_critical_intents():
+    assert {"ask_human", "stop", "danger_now", "self_harm", "medical_need", "disclose_confinement"} <= CRITICAL
+    assert len(ALL_INTENTS) == 38
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_intent_has_enough_training_and_held_out_examples(language):
+    train, held_out = examples(ROOT / "nlu", language), examples(ROOT / "tests" / "nlu", language)
+    assert set(train) == ALL_INTENTS and set(held_out) == ALL_INTENTS
+    for intent in ALL_INTENTS:
+        minimum = 26 if intent in CRITICAL else 13
+        assert len(train[intent]) >= minimum, (language, intent)
+        share = len(held_out[intent]) / (len(held_out[intent]) + len(train[intent]))
+        assert share >= 0.15, (language, intent)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_held_out_examples_are_never_trained_on(language):
+    train = {e.casefold() for items in examples(ROOT / "nlu", language).values() for e in items}
+    held_out = {e.casefold() for items in examples(ROOT / "tests" / "nlu", language).values() for e in items}
+    assert train & held_out == set()
