@@ -1,7 +1,8 @@
 """Text normalisation and language detection for what people write.
 
-Normalisation: Unicode NFC, stray zero-width characters and control characters removed,
-nothing else changed. Detection: by script for Thai, Lao, Khmer and Burmese; by a small
+Normalisation: Burmese typed in the legacy Zawgyi encoding converted to Unicode (chunk by
+chunk, so a message mixing both is handled), Unicode NFC, stray zero-width characters and
+control characters removed; nothing else changed. Detection: by script for Thai, Lao, Khmer and Burmese; by a small
 lexicon for the Latin-script languages (Vietnamese diacritics decide at once). A message that
 names a language ("English", "ภาษาไทย", "မြန်မာ") chooses that language.
 """
@@ -11,8 +12,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from myanmar.converter import convert as convert_myanmar
+from myanmartools import ZawgyiDetector
+
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\ufeff\u2060\u180e"), None)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MYANMAR_CHUNK = re.compile(r"[\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff][^\s]*")
+_ZAWGYI = ZawgyiDetector()
+ZAWGYI_THRESHOLD = 0.95
 
 _SCRIPTS = {
     "th": re.compile(r"[\u0e00-\u0e7f]"),
@@ -56,10 +63,23 @@ _LANGUAGE_NAMES = {
 _NAME_TO_LANGUAGE = {name: lang for lang, names in _LANGUAGE_NAMES.items() for name in names}
 
 
+def zawgyi_to_unicode(text: str) -> str:
+    """Convert every chunk of Burmese text that is Zawgyi-encoded to Unicode."""
+
+    def convert(chunk: re.Match) -> str:
+        word = chunk.group()
+        if _ZAWGYI.get_zawgyi_probability(word) > ZAWGYI_THRESHOLD:
+            return convert_myanmar(word, "zawgyi", "unicode")
+        return word
+
+    return _MYANMAR_CHUNK.sub(convert, text)
+
+
 def normalise(text: str) -> str:
-    """Return `text` in NFC with zero-width and control characters removed."""
-    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
-    return _CONTROL.sub("", text).strip()
+    """Return `text` as Unicode Burmese where it was Zawgyi, in NFC, without zero-width and
+    control characters."""
+    text = _CONTROL.sub("", text.translate(_ZERO_WIDTH))
+    return unicodedata.normalize("NFC", zawgyi_to_unicode(text)).strip()
 
 
 def named_language(text: str) -> str | None:

@@ -56,6 +56,15 @@ COMMANDS: dict[str, Command] = {
         "launcher.commands:test",
         ((("pytest_args",), {"nargs": argparse.REMAINDER, "help": "arguments for pytest"}),),
     ),
+    "eval": Command(
+        "measure the model: `eval nlu` scores the held-out sets per language and writes a report",
+        ("app", "bot"),
+        "launcher.commands:evaluate",
+        (
+            (("what",), {"choices": ["nlu"], "help": "what to evaluate"}),
+            (("--report",), {"help": "where to write the Markdown report (default var/reports/<what>.md)"}),
+        ),
+    ),
     "bench": Command(
         "run the benchmarks under bench/ (not part of the tests)",
         ("app", "dev", "bot"),

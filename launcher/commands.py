@@ -76,6 +76,31 @@ def test(args: argparse.Namespace) -> int:
     return subprocess.run(command, cwd=ROOT).returncode
 
 
+def evaluate(args: argparse.Namespace) -> int:
+    """Score the model on the held-out sets; exit 1 if a language misses its targets."""
+    from pathlib import Path
+
+    from launcher import evaluation
+
+    settings = _settings()
+    model = training.ensure_model(settings)
+    bot = processes.children(settings, model, settings.var_dir / "log")[0]
+    (settings.var_dir / "log").mkdir(parents=True, exist_ok=True)
+    supervisor = processes.Supervisor([bot])
+    supervisor.start()
+    try:
+        results = evaluation.evaluate(settings)
+    finally:
+        supervisor.stop()
+    path = Path(args.report) if args.report else settings.var_dir / "reports" / f"{args.what}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = evaluation.report(results, model)
+    path.write_text(text, encoding="utf-8")
+    print(text.split("\n## ")[0])
+    print(f"saphan: report written to {path}")
+    return 0 if all(s.meets_targets() for s in results.values()) else 1
+
+
 def bench(args: argparse.Namespace) -> int:
     """Run the end-to-end latency benchmark."""
     command = [sys.executable, str(ROOT / "bench" / "e2e_latency.py")] + (["--quick"] if args.quick else [])

@@ -133,16 +133,18 @@ class Supervisor:
         """Restart children that die, until Ctrl-C or SIGTERM; return the exit code."""
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         try:
-            while True:
-                for child in self.children:
-                    if child.process.poll() is not None and not self._restart(child):
-                        self.stop()
-                        return 1
+            while self.check_once():
                 time.sleep(0.5)
+            self.stop()
+            return 1
         except KeyboardInterrupt:
             self.say("saphan: stopping …")
             self.stop()
             return 0
+
+    def check_once(self) -> bool:
+        """Restart any child that has died; False once one keeps dying and is given up."""
+        return all(child.process.poll() is None or self._restart(child) for child in self.children)
 
     def _restart(self, child: Child) -> bool:
         now = time.monotonic()
@@ -152,7 +154,7 @@ class Supervisor:
             self.say(f"saphan: the {child.name} keeps stopping (exit {code}); giving up", file=sys.stderr)
             return False
         self.say(f"saphan: the {child.name} stopped unexpectedly (exit {code}); restarting it", file=sys.stderr)
-        time.sleep(min(2 ** len(child.restarts), 30))
+        time.sleep(min(2 ** (len(child.restarts) - 1), 30))
         child.start()
         return True
 

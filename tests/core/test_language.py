@@ -54,3 +54,23 @@ def test_a_language_name_alone_chooses_it(text, language):
 
 def test_a_sentence_mentioning_a_language_does_not_choose_it():
     assert named_language("I speak english a little") is None
+
+
+ZAWGYI_SENTENCE = "အလုပ္ရွင္က ပတ္စပို႔ သိမ္းထားတယ္"
+UNICODE_SENTENCE = "အလုပ်ရှင်က ပတ်စပို့ သိမ်းထားတယ်"
+
+
+def test_zawgyi_is_converted_to_unicode():
+    assert normalise(ZAWGYI_SENTENCE) == UNICODE_SENTENCE
+
+
+def test_unicode_burmese_is_left_alone():
+    assert normalise(UNICODE_SENTENCE) == UNICODE_SENTENCE
+
+
+def test_a_message_mixing_zawgyi_and_unicode_is_converted_where_needed():
+    assert normalise(f"{ZAWGYI_SENTENCE} {UNICODE_SENTENCE}") == f"{UNICODE_SENTENCE} {UNICODE_SENTENCE}"
+
+
+def test_zawgyi_burmese_is_detected_as_burmese():
+    assert detect(normalise(ZAWGYI_SENTENCE)) == "my"

@@ -143,3 +143,18 @@ def test_reconnect_keeps_the_conversation_and_does_not_repeat_a_handled_message(
     assert bot_texts(second.frames("ack")) == ""
     assert TEXTS["vi"]["hotline.intro"] in bot_texts(second.press("/ask_hotline"))
     second.close()
+
+
+def test_logs_and_the_app_database_never_hold_what_a_person_wrote(stack, chat):
+    settings, log_dir = stack
+    canary = "Canary7731Somchai"
+    chat.send({"type": "hello", "session": None, "language": None})
+    chat.frames("welcome")
+    chat.say(f"my name is {canary} and my boss took my passport")
+    chat.say(canary)
+    for log_file in log_dir.iterdir():
+        assert canary not in log_file.read_text(errors="replace"), log_file.name
+    database = settings.var_dir / "saphan.db"
+    assert database.exists() and canary.encode() not in database.read_bytes()
+    for leftover in settings.var_dir.glob("saphan.db-*"):  # SQLite's write-ahead log
+        assert canary.encode() not in leftover.read_bytes()

@@ -3,8 +3,8 @@
 import re
 
 import pytest
-import yaml
 
+from core.nlu_data import load_examples as examples
 from core.settings import LANGUAGES, ROOT
 
 INTENTS_DOC = (ROOT / "nlu" / "INTENTS.md").read_text()
@@ -12,15 +12,6 @@ CRITICAL = set(re.findall(r"^\| `(\w+)` ★", INTENTS_DOC, re.M)) | {
     name for name in re.findall(r"^\| `(\w+)` \|", INTENTS_DOC, re.M) if name.startswith(("disclose_", "report_"))
 } | set(re.findall(r"^\| `(\w+)` \| (?:danger|wants to die|injured)", INTENTS_DOC, re.M))
 ALL_INTENTS = set(re.findall(r"^\| `(\w+)`", INTENTS_DOC, re.M))
-
-
-def examples(root, language) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for path in sorted((root / language).glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            lines = [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
-            found.setdefault(block["intent"], []).extend(lines)
-    return found
 
 
 def test_the_intent_document_marks_the_safety_critical_intents():

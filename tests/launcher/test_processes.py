@@ -1,0 +1,52 @@
+"""The supervisor restarts a child that dies and says so (launcher/processes.py)."""
+
+import os
+import signal
+import sys
+import time
+
+from launcher.processes import Child, Supervisor
+from tests.conftest import free_port
+
+
+def web_server_child(tmp_path) -> Child:
+    port = free_port()
+    return Child(
+        name="web",
+        argv=[sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(tmp_path)],
+        env=dict(os.environ),
+        ready_url=f"http://127.0.0.1:{port}/",
+    )
+
+
+def test_a_dead_child_is_reported_and_restarted(tmp_path):
+    said = []
+    child = web_server_child(tmp_path)
+    supervisor = Supervisor([child], say=lambda text, **_: said.append(text))
+    supervisor.start(timeout=30)
+    try:
+        first = child.process.pid
+        os.kill(first, signal.SIGKILL)
+        child.process.wait()
+        assert supervisor.check_once()
+        assert child.process.pid != first
+        assert any("web stopped unexpectedly" in line for line in said)
+        deadline = time.monotonic() + 20
+        while not child.ready():
+            assert time.monotonic() < deadline, "restarted child never became ready"
+            time.sleep(0.2)
+    finally:
+        supervisor.stop()
+    assert child.process.poll() is not None
+
+
+def test_a_child_that_keeps_dying_is_given_up(tmp_path, monkeypatch):
+    monkeypatch.setattr(time, "sleep", lambda _: None)
+    child = Child(name="broken", argv=[sys.executable, "-c", "raise SystemExit(3)"], env=dict(os.environ), ready_url="")
+    supervisor = Supervisor([child], say=lambda *_, **__: None)
+    child.start()
+    results = []
+    for _ in range(8):
+        child.process.wait()
+        results.append(supervisor.check_once())
+    assert results[-1] is False and results[0] is True
