@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from core.botclient import BotClient, BotUnavailable
 from core.directory import Directory, hotline_parts
 from core.identity import conversation_id
-from core.language import detect, named_language, normalise
+from core.language import detect, named_language, normalise, unsupported_script
 from core.locales import Catalog
 from core.menus import ALLOWED_PAYLOADS, chosen_language, language_payload
 from core.messages import Inbound, Outbound, PostbackContent, Rendered, TextContent
@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 
 GREETING_PAYLOAD = "/greet"
+# Marks a message written in a language Saphan cannot read; answered with the language menu.
+_UNSUPPORTED = "\x00unsupported"
 
 
 class InvalidPayload(ValueError):
@@ -106,6 +108,8 @@ class Conversations:
             language = record.language or self._default_language
             if message is None:
                 outbounds = [Outbound.keys("errors.not_text", menu="main")]
+            elif message == _UNSUPPORTED:
+                outbounds = [Outbound.keys("language.unsupported", menu="language")]
             elif not message:
                 outbounds = [Outbound.keys("fallback.not_understood", menu="main")]
             else:
@@ -132,6 +136,8 @@ class Conversations:
         if chosen:
             record.language, record.language_chosen = chosen, True
             return language_payload(chosen)
+        if unsupported_script(text):
+            return _UNSUPPORTED
         detected = detect(text)
         if detected:
             record.language = detected

@@ -37,17 +37,25 @@ _LEXICON = {
     "en": set(
         "i my me the is are am was not dont cant help please pls plz you your what how where "
         "when why want work working job boss money passport they he she we it this that have "
-        "has with from and but can need call person hello hi thanks thank sir yes no".split()
+        "has with from and but can need call person hello hi thanks thank sir yes no to a for in of on at "
+        "does did get go going home come took take give gave pay paid salary family brother sister mother "
+        "father daughter son friend police scared afraid hurt sick room locked beat kill sorry who there "
+        "here now today night month months days day them their our us be been will would should could "
+        "still anyone someone about all just only really very much more if im ive".split()
     ),
     "vi": set(
         "toi tui em anh chi ban khong ko k bi cua cho duoc dc lam viec tien nha ho chieu cong ty "
         "xin chao cam on giup voi minh nguoi roi chua sao gi dang muon biet o day di ve con chau "
-        "co the bao luong chu".split()
+        "co the bao luong chu la va nhung nay thi khi nua het luon ong chong vo thang ngay dem ngu trong "
+        "vao len xuong danh giet cuu lua ep tra duoc dau".split()
     ),
     "id": set(
         "saya aku gue gw tidak gak ga nggak yang di ke dan tolong gaji majikan kerja paspor bisa "
         "sudah udah mau apa bagaimana gimana kami kita dia mereka terima kasih selamat pagi halo "
-        "minta bantu tolongin agen dong sih banget ini itu ada belum".split()
+        "minta bantu tolongin agen dong sih banget ini itu ada belum tdk yg sy gmn udh blm krn juga lagi "
+        "akan dari untuk buat dengan kalau kalo kenapa pulang uang bos disuruh dipukul kabur takut anak "
+        "adik kakak ibu bapak suami istri orang hari tidur makan pergi datang nomor bantuan deh nih aja "
+        "engga enggak ndak mas mbak pak kak bang kamu lu bisa harus boleh".split()
     ),
 }
 
@@ -80,6 +88,13 @@ def normalise(text: str) -> str:
     control characters."""
     text = _CONTROL.sub("", text.translate(_ZERO_WIDTH))
     return unicodedata.normalize("NFC", zawgyi_to_unicode(text)).strip()
+
+
+def unsupported_script(text: str) -> bool:
+    """True when most letters of `text` are in a script none of Saphan's languages uses."""
+    letters = [ch for ch in text if unicodedata.category(ch).startswith("L")]
+    supported = sum(1 for ch in letters if _LATIN.match(ch) or any(p.match(ch) for p in _SCRIPTS.values()))
+    return len(letters) >= 2 and supported * 2 < len(letters)
 
 
 def named_language(text: str) -> str | None:

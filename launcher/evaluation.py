@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 from myanmar.converter import convert as convert_myanmar
 
-from core.language import normalise
+from core.language import detect, normalise
 from core.nlu_data import HELD_OUT_DIR, load_examples
 from core.nlu_metrics import SAFETY_CRITICAL, TARGET_CRITICAL_RECALL, TARGET_MACRO_F1, Scores, score
 from core.settings import LANGUAGES, Settings
@@ -52,6 +52,20 @@ def evaluate(settings: Settings) -> dict[str, Scores]:
     return results
 
 
+def language_detection() -> dict[str, tuple[int, int, int]]:
+    """Per language: held-out examples detected correctly, left undecided, and detected wrongly.
+
+    Undecided keeps the conversation's language, which is right when the person has written
+    in it before; wrong switches the conversation to another language.
+    """
+    counts = {}
+    for language in LANGUAGES:
+        texts = [t for items in load_examples(HELD_OUT_DIR, language).values() for t in items]
+        found = [detect(normalise(text)) for text in texts]
+        counts[language] = (found.count(language), found.count(None), sum(1 for f in found if f not in (language, None)))
+    return counts
+
+
 def report(results: dict[str, Scores], model: Path) -> str:
     """The results as a Markdown report."""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -68,6 +82,11 @@ def report(results: dict[str, Scores], model: Path) -> str:
         recalls = " | ".join(f"{s.recall[i]:.3f}" for i in SAFETY_CRITICAL)
         met = "met" if s.meets_targets() else "**missed**"
         lines.append(f"| {language} | {s.examples} | {s.accuracy:.3f} | {s.macro_f1:.3f} | {recalls} | {met} |")
+    lines += ["", "## Language detection (same held-out texts)", "",
+              "| language | correct | undecided (keeps language) | wrong |", "|---|---|---|---|"]  # fmt: skip
+    for language, (right, undecided, wrong) in language_detection().items():
+        total = right + undecided + wrong
+        lines.append(f"| {language} | {right / total:.3f} | {undecided / total:.3f} | {wrong / total:.3f} |")
     for language, s in results.items():
         lines += ["", f"## {language}", "", "| intent | recall |", "|---|---|"]
         lines += [f"| {intent} | {value:.3f} |" for intent, value in sorted(s.recall.items())]

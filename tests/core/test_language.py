@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from core.language import detect, named_language, normalise
+from core.language import detect, named_language, normalise, unsupported_script
 
 
 def test_normalise_composes_to_nfc():
@@ -74,3 +74,13 @@ def test_a_message_mixing_zawgyi_and_unicode_is_converted_where_needed():
 
 def test_zawgyi_burmese_is_detected_as_burmese():
     assert detect(normalise(ZAWGYI_SENTENCE)) == "my"
+
+
+@pytest.mark.parametrize("text", ["مرحبا كيف حالك", "你好，我需要帮助", "Привет помогите", "नमस्ते मदद"])
+def test_scripts_of_unsupported_languages_are_recognised(text):
+    assert unsupported_script(text)
+
+
+@pytest.mark.parametrize("text", ["hello", "ช่วยด้วย", "🙂🙂", "12345", "ok 你", UNICODE_SENTENCE])
+def test_supported_scripts_emoji_and_numbers_are_not_unsupported(text):
+    assert not unsupported_script(text)

@@ -76,7 +76,8 @@ def test_message_before_hello_is_refused(stack):
 
 @pytest.mark.parametrize(
     "text",
-    ["🙂🙏😢", "12345", "?", "\x00\x01\x02", "مرحبا كيف حالك", "สวัสดี" * 300 + "hello" * 200,
+    ["🙂🙏😢", "12345", "?", "\x00\x01\x02", "\u202eright-to-left override\u202c", ("สวัสดี ជំរាបសួរ hello ສະບາຍດີ မင်္ဂလာပါ xin chào " * 100)[:4000],
+     "ျမန္မာ မြန်မာ mixed Zawgyi and Unicode",
      '/choose_language{"language":"xx"}', "/restart"],
 )
 def test_odd_messages_get_an_answer(greeted, text):
@@ -125,3 +126,11 @@ def test_unknown_language_strings_and_unknown_routes(stack):
     page = httpx.get(f"{base}/chat", params={"lang": "<script>"})
     assert page.status_code == 200 and "<script>" not in page.text.split("<body>")[0]
     assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("text", ["مرحبا، أحتاج مساعدة", "你好，我需要帮助"])
+def test_a_language_we_do_not_support_gets_the_language_menu(greeted, text):
+    frames = greeted.say(text)
+    answer = next(f for f in frames if f["type"] == "bot")
+    assert answer["text"] == ENGLISH["language.unsupported"]
+    assert len(answer["quick_replies"]) == 7
