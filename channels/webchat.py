@@ -63,9 +63,9 @@ class WebChat:
     name = "webchat"
 
     def __init__(self, conversations: Conversations, catalog: Catalog, settings: Settings) -> None:
-        self._conversations = conversations
-        self._catalog = catalog
-        self._settings = settings
+        self.conversations = conversations
+        self.catalog = catalog
+        self.settings = settings
         self._handled: OrderedDict[str, OrderedDict[str, None]] = OrderedDict()
 
     def handled_ids(self, session: str) -> OrderedDict[str, None]:
@@ -89,12 +89,12 @@ class WebChat:
         return StaticFiles(directory=STATIC_DIR)
 
     def _language(self, requested: str | None) -> str:
-        return requested if requested in LANGUAGES else self._settings.default_language
+        return requested if requested in LANGUAGES else self.settings.default_language
 
     async def page(self, lang: str | None = None) -> HTMLResponse:
         """The chat page, its texts in `lang` (or the default language)."""
         language = self._language(lang)
-        texts = self._catalog.strings(language, "webchat")
+        texts = self.catalog.strings(language, "webchat")
         template = (STATIC_DIR / "chat.html").read_text(encoding="utf-8")
         page = re.sub(r"\{\{(\w+)\}\}", lambda m: html.escape(texts.get(m.group(1), "")), template)
         page = page.replace("__LANG__", language)
@@ -111,8 +111,8 @@ class WebChat:
         """The page's texts and the language names, for switching language without a reload."""
         if language not in LANGUAGES:
             raise HTTPException(status_code=404, detail="unknown language")
-        names = {lang: self._catalog.text(lang, "language.name") for lang in LANGUAGES}
-        return JSONResponse({"texts": self._catalog.strings(language, "webchat"), "languages": names})
+        names = {lang: self.catalog.text(lang, "language.name") for lang in LANGUAGES}
+        return JSONResponse({"texts": self.catalog.strings(language, "webchat"), "languages": names})
 
     def _origin_allowed(self, websocket: WebSocket) -> bool:
         """Refuse cross-site WebSocket hijacking: a browser's Origin must be this site's."""
@@ -120,7 +120,7 @@ class WebChat:
         if origin is None:
             return True  # not a browser: no cookies or ambient authority to abuse
         host = websocket.headers.get("host", "")
-        return origin in (f"http://{host}", f"https://{host}", *self._settings.webchat_allowed_origins)
+        return origin in (f"http://{host}", f"https://{host}", *self.settings.webchat_allowed_origins)
 
     async def websocket(self, websocket: WebSocket) -> None:
         """Serve one browser connection until it closes."""
@@ -142,7 +142,7 @@ class _Connection:
         self.chat = chat
         self.websocket = websocket
         self.session: str | None = None
-        self.language = chat._settings.default_language
+        self.language = chat.settings.default_language
         self.handled: OrderedDict[str, None] = OrderedDict()
         self.sent = 0
 
@@ -189,10 +189,10 @@ class _Connection:
         self.handled = self.chat.handled_ids(self.session)
         hint = language if language in LANGUAGES else None
         if is_new:
-            replies = await self.chat._conversations.greet(self.chat.name, self.session, hint)
+            replies = await self.chat.conversations.greet(self.chat.name, self.session, hint)
             self.language, answers = replies.language, replies.messages
         else:
-            self.language = await self.chat._conversations.language_of(self.chat.name, self.session) or (
+            self.language = await self.chat.conversations.language_of(self.chat.name, self.session) or (
                 hint or self.language
             )
             answers = []
@@ -212,7 +212,7 @@ class _Connection:
             text = data.get("text")
             if not isinstance(text, str):
                 raise FrameError("invalid_message", client_id)
-            if len(text) > self.chat._settings.message_max_chars:
+            if len(text) > self.chat.settings.message_max_chars:
                 raise FrameError("too_long", client_id)
             content = TextContent(text)
         else:
@@ -222,7 +222,7 @@ class _Connection:
             content = PostbackContent(payload)
         inbound = Inbound(channel=self.chat.name, channel_user=self.session, content=content, message_id=client_id)
         try:
-            replies = await self.chat._conversations.handle(inbound)
+            replies = await self.chat.conversations.handle(inbound)
         except InvalidPayload:
             raise FrameError("invalid_payload", client_id) from None
         self.language = replies.language
@@ -252,7 +252,7 @@ class _Connection:
         key = {"too_long": "errors.too_long", "binary_not_supported": "errors.not_text"}.get(
             code, "fallback.not_understood"
         )
-        message = self.chat._conversations.render(Outbound.keys(key), self.language).text
+        message = self.chat.conversations.render(Outbound.keys(key), self.language).text
         frame = {"type": "error", "code": code, "message": message}
         if client_id:
             frame["id"] = client_id

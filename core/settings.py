@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     app_host: str = "127.0.0.1"
     app_port: int = 8000
     bot_port: int = 5005
-    bot_url: str = "http://127.0.0.1:5005"
+    bot_url: str = ""
     bot_timeout_seconds: float = 30.0
     bot_api_token: SecretStr = Field(default=SecretStr(""))
     action_token: SecretStr = Field(default=SecretStr(""))
@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     message_max_chars: int = 4000
     webchat_allowed_origins: list[str] = []
     default_language: str = "en"
+
+    def resolved_bot_url(self) -> str:
+        """Where the app reaches the bot: `SAPHAN_BOT_URL`, or the local bot on `bot_port`."""
+        return self.bot_url or f"http://127.0.0.1:{self.bot_port}"
 
     def resolved_database_url(self) -> str:
         """The app's database URL; SQLite under `var/` unless one is set."""

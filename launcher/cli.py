@@ -54,7 +54,7 @@ COMMANDS: dict[str, Command] = {
         "run the whole test suite (extra arguments go to pytest)",
         ("app", "dev", "bot", "browser"),
         "launcher.commands:test",
-        ((("pytest_args",), {"nargs": argparse.REMAINDER, "help": "arguments for pytest"}),),
+        ((("pytest_args",), {"nargs": "*", "help": "arguments for pytest (options too, e.g. -k name)"}),),
     ),
     "eval": Command(
         "measure the model: `eval nlu` scores the held-out sets per language and writes a report",
@@ -102,7 +102,12 @@ def _ensure(needs: tuple[str, ...]) -> None:
 
 def main(argv: list[str]) -> int:
     """Parse `argv`, prepare what the command needs and run it; return its exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command == "test":
+        args.pytest_args = [*args.pytest_args, *unknown]
     command = COMMANDS[args.command]
     needs = command.needs + (("dev",) if getattr(args, "dev", False) else ())
     if not _inside_app_env():

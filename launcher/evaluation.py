@@ -23,7 +23,7 @@ from core.settings import LANGUAGES, Settings
 async def _classify(settings: Settings, texts: list[str]) -> list[str]:
     token = settings.bot_api_token.get_secret_value()
     limit = asyncio.Semaphore(8)
-    async with httpx.AsyncClient(base_url=settings.bot_url, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=settings.resolved_bot_url(), timeout=60) as client:
 
         async def parse(text: str) -> str:
             async with limit:

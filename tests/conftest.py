@@ -31,7 +31,6 @@ def make_settings(var_dir: Path, **overrides) -> Settings:
         var_dir=var_dir,
         app_port=app_port,
         bot_port=bot_port,
-        bot_url=f"http://127.0.0.1:{bot_port}",
         bot_api_token=secrets.token_urlsafe(16),
         action_token=secrets.token_urlsafe(16),
         secret_key=secrets.token_urlsafe(16),

@@ -40,3 +40,10 @@ def test_help_needs_no_environment():
 def test_every_command_has_help(command):
     result = subprocess.run([sys.executable, str(envsetup.ROOT / "saphan"), command, "--help"], capture_output=True)
     assert result.returncode == 0
+
+
+def test_test_command_passes_options_through_to_pytest():
+    from launcher.cli import build_parser
+
+    args, unknown = build_parser().parse_known_args(["test", "-q", "-k", "language", "tests/core"])
+    assert args.command == "test" and set(unknown + args.pytest_args) == {"-q", "-k", "language", "tests/core"}
