@@ -39,6 +39,8 @@ def _start(settings: Settings, quiet: bool) -> processes.Supervisor:
     if log_dir:
         log_dir.mkdir(parents=True, exist_ok=True)
     supervisor = processes.Supervisor(processes.children(settings, model, log_dir))
+    if not quiet:
+        supervisor.catch_signals()
     print("saphan: starting the bot and the app (the bot takes about 20 s to load) …", flush=True)
     supervisor.start()
     return supervisor

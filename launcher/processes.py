@@ -104,6 +104,17 @@ class Supervisor:
     def __init__(self, children: list[Child], say=print) -> None:
         self.children = children
         self.say = say
+        self.stop_requested = False
+
+    def catch_signals(self) -> None:
+        """Turn Ctrl-C and SIGTERM into a clean stop, also when SIGINT was inherited as ignored
+        (a launcher started in the background by a script). Call before `start`."""
+
+        def request_stop(*_) -> None:
+            self.stop_requested = True
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, request_stop)
 
     def start(self, timeout: float = 300.0) -> None:
         """Start every child and wait until all are ready.
@@ -130,17 +141,16 @@ class Supervisor:
             time.sleep(0.5)
 
     def watch(self) -> int:
-        """Restart children that die, until Ctrl-C or SIGTERM; return the exit code."""
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        try:
-            while self.check_once():
-                time.sleep(0.5)
-            self.stop()
-            return 1
-        except KeyboardInterrupt:
-            self.say("saphan: stopping …")
-            self.stop()
-            return 0
+        """Restart children that die until a stop is requested (see `catch_signals`); return the
+        exit code."""
+        while not self.stop_requested:
+            if not self.check_once():
+                self.stop()
+                return 1
+            time.sleep(0.5)
+        self.say("saphan: stopping …")
+        self.stop()
+        return 0
 
     def check_once(self) -> bool:
         """Restart any child that has died; False once one keeps dying and is given up."""

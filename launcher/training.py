@@ -51,6 +51,7 @@ def process_environment(settings: Settings) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONWARNINGS": "ignore",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "SAPHAN_ACTION_ENDPOINT_URL": settings.action_endpoint_url(),
         "SAPHAN_ACTION_TOKEN": settings.action_token.get_secret_value(),

@@ -50,3 +50,34 @@ def test_a_child_that_keeps_dying_is_given_up(tmp_path, monkeypatch):
         child.process.wait()
         results.append(supervisor.check_once())
     assert results[-1] is False and results[0] is True
+
+
+def test_sigint_stops_the_stack_even_when_started_with_sigint_ignored(tmp_path):
+    """A launcher started in the background by a script inherits SIGINT as ignored."""
+    import subprocess
+
+    port = free_port()
+    script = f"""
+import sys
+from launcher.processes import Child, Supervisor
+child = Child("web", [sys.executable, "-m", "http.server", "{port}", "--bind", "127.0.0.1"], {{}},
+              "http://127.0.0.1:{port}/")
+supervisor = Supervisor([child])
+supervisor.catch_signals()
+supervisor.start(timeout=30)
+print(child.process.pid, flush=True)
+sys.exit(supervisor.watch())
+"""
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=str(tmp_path),
+        env={**os.environ, "PYTHONPATH": os.getcwd()}, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )  # fmt: skip
+    child_pid = int(launcher.stdout.readline())
+    launcher.send_signal(signal.SIGINT)
+    assert launcher.wait(timeout=20) == 0
+    try:
+        os.kill(child_pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive, "the child must be stopped with the launcher"
