@@ -90,7 +90,8 @@ def _ensure(
 def find_bot_base_python() -> list[str]:
     """Find a Python 3.10 interpreter to build the bot environment with.
 
-    Looks at `SAPHAN_BOT_PYTHON`, then `python3.10` on the PATH, then pyenv's 3.10 versions.
+    Looks at `SAPHAN_BOT_PYTHON`, then pyenv's 3.10 versions (also without `pyenv` on the
+    PATH), then `python3.10` on the PATH.
 
     Raises:
         SetupError: no Python 3.10 exists on this machine.
@@ -104,6 +105,7 @@ def find_bot_base_python() -> list[str]:
         versions = sorted(v.strip() for v in listed.stdout.split() if v.strip().startswith("3.10."))
         root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
         candidates += [[f"{root}/versions/{v}/bin/python3.10"] for v in reversed(versions)]
+    candidates += [[str(p)] for p in sorted(Path.home().glob(".pyenv/versions/3.10.*/bin/python3.10"), reverse=True)]
     if shutil.which("python3.10"):
         candidates.append([shutil.which("python3.10")])
     for candidate in candidates:

@@ -47,3 +47,17 @@ def test_test_command_passes_options_through_to_pytest():
 
     args, unknown = build_parser().parse_known_args(["test", "-q", "-k", "language", "tests/core"])
     assert args.command == "test" and set(unknown + args.pytest_args) == {"-q", "-k", "language", "tests/core"}
+
+
+def test_a_python_3_10_is_found_for_the_bot():
+    found = envsetup.find_bot_base_python()
+    version = subprocess.run([*found, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True)
+    assert version.stdout.strip() == "(3, 10)"
+
+
+def test_a_missing_python_3_10_is_explained(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("SAPHAN_BOT_PYTHON", raising=False)
+    with pytest.raises(envsetup.SetupError, match="pyenv install 3.10"):
+        envsetup.find_bot_base_python()
