@@ -12,7 +12,8 @@ from core.directory import Directory, hotline_parts
 from core.messages import TextPart
 
 
-def _payload(parts: tuple[TextPart, ...], menu: str | None = None) -> dict[str, Any]:
+def payload(parts: tuple[TextPart, ...], menu: str | None = None) -> dict[str, Any]:
+    """The custom payload the app renders: locale keys with their parameters, and a menu."""
     say = [{"key": part.key, "params": dict(part.params)} for part in parts]
     return {"say": say, "menu": menu} if menu else {"say": say}
 
@@ -27,7 +28,7 @@ class ActionGiveHotlines(Action):
         return "action_give_hotlines"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        dispatcher.utter_message(json_message=_payload(hotline_parts(self._directory), menu="main"))
+        dispatcher.utter_message(json_message=payload(hotline_parts(self._directory), menu="main"))
         return []
 
 
@@ -43,5 +44,5 @@ class ActionRequestHuman(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         parts = (TextPart("handoff.no_person_yet"), *hotline_parts(self._directory))
-        dispatcher.utter_message(json_message=_payload(parts, menu="main"))
+        dispatcher.utter_message(json_message=payload(parts, menu="main"))
         return []

@@ -5,9 +5,15 @@ from __future__ import annotations
 from rasa_sdk import Action
 
 from actions.hotlines import ActionGiveHotlines, ActionRequestHuman
+from actions.triage import ActionTriage
 from core.directory import Directory
+from triage import catalogue, cues
 
 
 def all_actions(directory: Directory) -> list[Action]:
     """Every custom action, built with what it needs."""
-    return [ActionGiveHotlines(directory), ActionRequestHuman(directory)]
+    return [
+        ActionGiveHotlines(directory),
+        ActionRequestHuman(directory),
+        ActionTriage(catalogue.load(), cues.load_all(), directory),
+    ]

@@ -8,6 +8,7 @@ It tells "the bot said nothing" (an empty list) apart from "the bot failed" (`Bo
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import httpx
 
@@ -45,6 +46,16 @@ def to_outbound(message: dict) -> Outbound:
     return Outbound.keys("fallback.not_understood", menu="main")
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """The bot's reading of one text: the intent it acts on, the classifier's ranking (best
+    first) and the safety-net signals it found."""
+
+    intent: str
+    ranking: tuple[tuple[str, float], ...]
+    safety_net: tuple[str, ...]
+
+
 class BotClient:
     """Talks to the bot's REST channel over one pooled HTTP connection."""
 
@@ -69,6 +80,23 @@ class BotClient:
         if not isinstance(answers, list):
             raise BotUnavailable("unexpected answer")
         return [to_outbound(m) for m in answers if isinstance(m, dict)]
+
+    async def parse(self, text: str) -> Parsed:
+        """How the bot understands `text`, without touching any conversation.
+
+        Raises:
+            BotUnavailable: the bot is down, too slow, or answered with an error.
+        """
+        try:
+            response = await self._http.post("/model/parse", params={"token": self._api_token}, json={"text": text})
+            response.raise_for_status()
+            body = response.json()
+            ranking = tuple((str(item["name"]), float(item["confidence"])) for item in body.get("intent_ranking") or [])
+            intent = (body.get("intent") or {}).get("name") or "nlu_fallback"
+            return Parsed(str(intent), ranking, tuple(str(s) for s in body.get("safety_net") or []))
+        except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError) as error:
+            logger.warning("bot parse failed", extra={"error": type(error).__name__})
+            raise BotUnavailable(type(error).__name__) from error
 
     async def ready(self) -> bool:
         """True when the bot answers and has a model loaded."""

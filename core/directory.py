@@ -15,6 +15,11 @@ from core.messages import TextPart
 from core.settings import ROOT
 
 DIRECTORY_FILE = ROOT / "data" / "hotlines.yml"
+# Where most people writing each language come from: their hotlines are the next best answer
+# when the person's own country has none in the directory.
+# Opening hours a hotline may have, and the locale key that says them.
+HOURS = {"24h": "@hotline.hours_24h", "unknown": "@hotline.hours_unknown"}
+HOME_COUNTRY = {"th": "TH", "my": "MM", "km": "KH", "lo": "LA", "vi": "VN", "id": "ID"}
 
 
 class InvalidDirectory(ValueError):
@@ -33,6 +38,7 @@ class Hotline:
     primary: bool
     source: str
     verified: date
+    hours: str = "unknown"
 
 
 _REQUIRED = ("id", "country", "number", "name", "topics", "source", "verified")
@@ -42,6 +48,8 @@ def _entry(raw: dict) -> Hotline:
     missing = [field for field in _REQUIRED if not raw.get(field)]
     if missing:
         raise InvalidDirectory(f"hotline {raw.get('id', '?')}: missing {', '.join(missing)}")
+    if raw.get("hours", "unknown") not in HOURS:
+        raise InvalidDirectory(f"hotline {raw['id']}: hours must be one of {', '.join(HOURS)}")
     if not isinstance(raw["verified"], date):
         raise InvalidDirectory(f"hotline {raw['id']}: verified must be a date (YYYY-MM-DD)")
     return Hotline(
@@ -53,6 +61,7 @@ def _entry(raw: dict) -> Hotline:
         primary=bool(raw.get("primary", False)),
         source=raw["source"],
         verified=raw["verified"],
+        hours=raw.get("hours", "unknown"),
     )
 
 
@@ -72,6 +81,15 @@ class Directory:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return cls([_entry(item) for item in raw["hotlines"]])
 
+    def recommended(self, country: str | None, language: str | None = None) -> list[Hotline]:
+        """The lines to give a person: their country's, else their language's home country's,
+        else every country's primary line, so that there is always a number to call."""
+        for candidate in (country, HOME_COUNTRY.get(language or "")):
+            lines = self.primary(candidate) if candidate else []
+            if lines:
+                return lines
+        return self.primary()
+
     def primary(self, country: str | None = None) -> list[Hotline]:
         """The primary line of `country`, or of every country when it is unknown."""
         return [h for h in self.hotlines if h.primary and (country is None or h.country == country)]
@@ -81,6 +99,8 @@ def hotline_parts(directory: Directory, country: str | None = None) -> tuple[Tex
     """The texts that list the primary hotlines for `country` (all countries when unknown)."""
     lines = directory.primary(country) or directory.primary()
     return (TextPart("hotline.intro"),) + tuple(
-        TextPart.of("hotline.line", country=f"@country.{line.country}", number=line.number, name=line.name)
+        TextPart.of(
+            "hotline.line", country=f"@country.{line.country}", number=line.number, name=line.name, hours=HOURS[line.hours]
+        )
         for line in lines
     )

@@ -28,6 +28,8 @@ MENUS: dict[str, tuple[tuple[str, str], ...]] = {
         ("menu.language", "/choose_language"),
         ("menu.stop", "/stop"),
     ),
+    "answer": (("menu.yes", "/affirm"), ("menu.no", "/deny"), ("menu.skip", "/skip_question"), ("menu.stop", "/stop")),
+    "skip": (("menu.skip", "/skip_question"), ("menu.stop", "/stop")),
 }
 
 ALLOWED_PAYLOADS = frozenset(payload for items in MENUS.values() for _, payload in items)

@@ -57,13 +57,19 @@ COMMANDS: dict[str, Command] = {
         ((("pytest_args",), {"nargs": "*", "help": "arguments for pytest (options too, e.g. -k name)"}),),
     ),
     "eval": Command(
-        "measure the model: `eval nlu` scores the held-out sets per language and writes a report",
+        "measure the model per language and write a report: `eval nlu` or `eval triage`",
         ("app", "bot"),
         "launcher.commands:evaluate",
         (
-            (("what",), {"choices": ["nlu"], "help": "what to evaluate"}),
+            (("what",), {"choices": ["nlu", "triage"], "help": "nlu: the held-out sets; triage: the vignettes"}),
             (("--report",), {"help": "where to write the Markdown report (default var/reports/<what>.md)"}),
         ),
+    ),
+    "triage": Command(
+        "triage cases read as JSON Lines from a file or stdin; writes one JSON line per case",
+        ("app", "bot"),
+        "launcher.commands:triage",
+        ((("file",), {"nargs": "?", "help": "a .jsonl file of cases (default: stdin)"}),),
     ),
     "bench": Command(
         "run the benchmarks under bench/ (not part of the tests)",

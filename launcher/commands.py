@@ -4,9 +4,11 @@ elsewhere (training, processes, tests, benchmarks); none holds logic of its own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from core.records.db import Database
 from core.settings import ROOT, Settings
@@ -78,29 +80,46 @@ def test(args: argparse.Namespace) -> int:
     return subprocess.run(command, cwd=ROOT).returncode
 
 
-def evaluate(args: argparse.Namespace) -> int:
-    """Score the model on the held-out sets; exit 1 if a language misses its targets."""
-    from pathlib import Path
+@contextlib.contextmanager
+def _bot_only(settings: Settings):
+    """Run just the bot process (its logs in var/log) for the duration of the block."""
+    model = training.ensure_model(settings)
+    log_dir = settings.var_dir / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    supervisor = processes.Supervisor([processes.children(settings, model, log_dir)[0]])
+    print("saphan: starting the bot (about 20 s) …", file=sys.stderr, flush=True)
+    supervisor.start()
+    try:
+        yield model
+    finally:
+        supervisor.stop()
 
+
+def evaluate(args: argparse.Namespace) -> int:
+    """Score the model on the held-out sets or the triage vignettes; exit 1 if a target is missed."""
     from launcher import evaluation
 
     settings = _settings()
-    model = training.ensure_model(settings)
-    bot = processes.children(settings, model, settings.var_dir / "log")[0]
-    (settings.var_dir / "log").mkdir(parents=True, exist_ok=True)
-    supervisor = processes.Supervisor([bot])
-    supervisor.start()
-    try:
-        results = evaluation.evaluate(settings)
-    finally:
-        supervisor.stop()
+    with _bot_only(settings) as model:
+        results = evaluation.evaluate_nlu(settings) if args.what == "nlu" else evaluation.evaluate_triage(settings)
     path = Path(args.report) if args.report else settings.var_dir / "reports" / f"{args.what}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = evaluation.report(results, model)
+    text = evaluation.REPORTS[args.what](results, model)
     path.write_text(text, encoding="utf-8")
     print(text.split("\n## ")[0])
     print(f"saphan: report written to {path}")
     return 0 if all(s.meets_targets() for s in results.values()) else 1
+
+
+def triage(args: argparse.Namespace) -> int:
+    """Triage JSON Lines cases from a file or stdin; one JSON line out per case."""
+    from launcher import evaluation
+
+    settings = _settings()
+    source = open(args.file, encoding="utf-8") if args.file and args.file != "-" else sys.stdin
+    with source, _bot_only(settings):
+        failed = evaluation.triage_lines(settings, source, sys.stdout, sys.stderr)
+    return 1 if failed else 0
 
 
 def bench(args: argparse.Namespace) -> int:

@@ -1,40 +1,53 @@
-"""`./saphan eval nlu`: classify every held-out example with the real bot and report per language.
+"""`./saphan eval nlu`, `./saphan eval triage` and `./saphan triage`, against a running bot.
 
 The model is trained on `nlu/<lang>/` only, so the current model is the training-split model;
-the held-out examples in `tests/nlu/<lang>/` are normalised as the app does, then parsed by a
-running bot process through its HTTP API. The report is Markdown.
+the held-out examples in `tests/nlu/<lang>/` are normalised as the app does, then parsed by the
+running bot through its HTTP API. Triage runs the vignettes in `tests/triage/vignettes/` (or the
+cases given) through the same classifier, cues and engine as the live bot. Reports are Markdown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TextIO
 
-import httpx
 from myanmar.converter import convert as convert_myanmar
 
+from core.botclient import BotClient
+from core.directory import Directory
 from core.language import detect, normalise
 from core.nlu_data import HELD_OUT_DIR, load_examples
 from core.nlu_metrics import SAFETY_CRITICAL, TARGET_CRITICAL_RECALL, TARGET_MACRO_F1, Scores, score
 from core.settings import LANGUAGES, Settings
+from triage import catalogue, cues
+from triage.cases import CaseError, Triager, error_line, parse_case
+from triage.scoring import LanguageScores, load_vignettes
+from triage.scoring import report as triage_report
+
+
+def _client(settings: Settings) -> BotClient:
+    return BotClient(settings.resolved_bot_url(), 60, settings.bot_api_token.get_secret_value())
 
 
 async def _classify(settings: Settings, texts: list[str]) -> list[str]:
-    token = settings.bot_api_token.get_secret_value()
+    """The bot's intent for each text (`nlu_fallback` when it is unsure), eight at a time."""
+    client = _client(settings)
     limit = asyncio.Semaphore(8)
-    async with httpx.AsyncClient(base_url=settings.resolved_bot_url(), timeout=60) as client:
 
-        async def parse(text: str) -> str:
-            async with limit:
-                response = await client.post("/model/parse", params={"token": token}, json={"text": normalise(text)})
-                response.raise_for_status()
-                return response.json()["intent"]["name"]
+    async def intent(text: str) -> str:
+        async with limit:
+            return (await client.parse(normalise(text))).intent
 
-        return await asyncio.gather(*(parse(text) for text in texts))
+    try:
+        return await asyncio.gather(*(intent(text) for text in texts))
+    finally:
+        await client.aclose()
 
 
-def evaluate(settings: Settings) -> dict[str, Scores]:
+def evaluate_nlu(settings: Settings) -> dict[str, Scores]:
     """Score every language's held-out set against the running bot.
 
     Burmese is scored twice: as written (Unicode) and re-encoded in Zawgyi, as many Burmese
@@ -52,6 +65,56 @@ def evaluate(settings: Settings) -> dict[str, Scores]:
     return results
 
 
+def _triager(client: BotClient) -> Triager:
+    return Triager(client.parse, catalogue.load(), cues.load_all(), Directory.load())
+
+
+def evaluate_triage(settings: Settings) -> dict[str, LanguageScores]:
+    """Triage every vignette with the running bot and score it per language."""
+
+    async def run() -> dict[str, LanguageScores]:
+        client = _client(settings)
+        triager = _triager(client)
+        scores = {language: LanguageScores() for language in LANGUAGES}
+        try:
+            for vignette in load_vignettes():
+                scores[vignette.language].add(vignette, await triager.assess(parse_case(vignette.line)))
+        finally:
+            await client.aclose()
+        return {language: s for language, s in scores.items() if s.cases}
+
+    return asyncio.run(run())
+
+
+def triage_lines(settings: Settings, source: TextIO, out: TextIO, err: TextIO) -> int:
+    """Triage each JSON line of `source` into a JSON line on `out`; return how many failed.
+
+    A bad line gives an error line (with its id when it has one) on `out` and a message on
+    `err`; the other lines are still triaged.
+    """
+
+    async def run() -> int:
+        client = _client(settings)
+        triager = _triager(client)
+        failed = 0
+        try:
+            for number, line in enumerate(source, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    result = await triager.result(parse_case(line))
+                except CaseError as error:
+                    failed += 1
+                    result = error_line(error.case_id, str(error))
+                    print(f"saphan: line {number}: {error}", file=err, flush=True)
+                print(json.dumps(result, ensure_ascii=False), file=out, flush=True)
+        finally:
+            await client.aclose()
+        return failed
+
+    return asyncio.run(run())
+
+
 def language_detection() -> dict[str, tuple[int, int, int]]:
     """Per language: held-out examples detected correctly, left undecided, and detected wrongly.
 
@@ -66,8 +129,13 @@ def language_detection() -> dict[str, tuple[int, int, int]]:
     return counts
 
 
-def report(results: dict[str, Scores], model: Path) -> str:
-    """The results as a Markdown report."""
+def report_triage(results: dict[str, LanguageScores], model: Path) -> str:
+    """The triage results as a Markdown report."""
+    return triage_report(results, model.name, catalogue.load().version)
+
+
+def report_nlu(results: dict[str, Scores], model: Path) -> str:
+    """The NLU results as a Markdown report."""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# NLU evaluation on the held-out sets",
@@ -94,3 +162,6 @@ def report(results: dict[str, Scores], model: Path) -> str:
             lines += ["", "Misclassified:", "", "| text | expected | predicted |", "|---|---|---|"]
             lines += [f"| {t.replace('|', '/')} | {e} | {p} |" for t, e, p in s.confusions]
     return "\n".join(lines) + "\n"
+
+
+REPORTS = {"nlu": report_nlu, "triage": report_triage}

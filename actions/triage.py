@@ -1,0 +1,100 @@
+"""The triage action: after a disclosure, a danger or an answer, assess the whole conversation.
+
+It thanks the person and says it is not their fault, then either escalates (an urgent result:
+the hotlines, with their hours, at once) or asks one gentle follow-up question (the open one
+first, never the same question twice, each with a Skip button), and after the questions offers
+a person. The assessment is kept in the `triage` slot for the operator; the person never hears
+a verdict (DNH-17..21, 26).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.hotlines import payload
+from core.directory import Directory, hotline_parts
+from core.messages import TextPart
+from triage.catalogue import Catalogue
+from triage.cues import LanguageCues
+from triage.engine import INTENT_FAMILIES, QUESTIONS, Assessment, Turn, assess
+
+OPEN_QUESTION = "open"
+# The closed questions in the order they are asked, and the family each one is about.
+QUESTION_ORDER = ("can_leave", "under_18", "has_documents", "paid_as_promised", "owes_debt", "contact_family")
+MAX_QUESTIONS = 4
+ANSWERS = ("affirm", "deny", "skip_question")
+DISCLOSURES = (*INTENT_FAMILIES, "report_relative", "danger_now", "self_harm")
+
+
+def conversation_turns(events: list[dict[str, Any]], cues: LanguageCues) -> list[Turn]:
+    """The person's messages so far as triage turns, each with the question it answered."""
+    turns: list[Turn] = []
+    pending: str | None = None
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") == "triage_question":
+            pending = event.get("value")
+        elif event.get("event") == "user":
+            text = event.get("text") or ""
+            parse = event.get("parse_data") or {}
+            ranking = tuple(
+                (item["name"], float(item["confidence"]))
+                for item in parse.get("intent_ranking") or []
+                if item.get("name") != "nlu_fallback"
+            )
+            turns.append(Turn(text, ranking, tuple(cues.find(text)), tuple(cues.ages(text)), pending))
+    return turns
+
+
+def next_question(asked: list[str], assessment: Assessment) -> str | None:
+    """The next question to ask: the open one first, then one about a family not yet known."""
+    if len(asked) >= MAX_QUESTIONS:
+        return None
+    if OPEN_QUESTION not in asked:
+        return OPEN_QUESTION
+    known = set(assessment.families)
+    for question in QUESTION_ORDER:
+        if question not in asked and QUESTIONS[question][1] not in known:
+            return question
+    return None
+
+
+class ActionTriage(Action):
+    """Assesses the conversation and answers a disclosure, a danger or a follow-up answer."""
+
+    def __init__(self, catalogue: Catalogue, cues: dict[str, LanguageCues], directory: Directory) -> None:
+        self._catalogue = catalogue
+        self._cues = cues
+        self._directory = directory
+
+    def name(self) -> str:
+        return "action_triage"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        language = (tracker.latest_message.get("metadata") or {}).get("language")
+        cues = self._cues.get(language) or self._cues["en"]
+        assessment = assess(conversation_turns(tracker.events, cues), self._catalogue)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        pending = tracker.get_slot("triage_question")
+        asked = list(tracker.get_slot("triage_asked") or [])
+        events = [SlotSet("triage", assessment.as_dict()), SlotSet("triage_question", None)]
+
+        if intent in ANSWERS and not pending:
+            dispatcher.utter_message(json_message=payload((TextPart("fallback.not_understood"),), menu="main"))
+            return events
+        opening = (TextPart("triage.thanks_answer" if intent in ANSWERS else "disclosure.thanks"),)
+        if assessment.urgent:
+            parts = (*opening, TextPart("urgent.offer_person"), *hotline_parts(self._directory))
+            dispatcher.utter_message(json_message=payload(parts, menu="main"))
+            return events
+        question = next_question(asked, assessment)
+        if question is None:
+            parts = (*opening, TextPart("handoff.no_person_yet"), *hotline_parts(self._directory))
+            dispatcher.utter_message(json_message=payload(parts, menu="main"))
+            return events
+        menu = "skip" if question == OPEN_QUESTION else "answer"
+        dispatcher.utter_message(json_message=payload((*opening, TextPart(f"triage.question.{question}")), menu=menu))
+        return events + [SlotSet("triage_question", question), SlotSet("triage_asked", asked + [question])]

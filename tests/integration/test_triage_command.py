@@ -1,0 +1,32 @@
+"""`./saphan triage` as a person runs it: JSON Lines on stdin, results on stdout, exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from core.settings import ROOT
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_triage_command_reads_stdin_and_reports_bad_lines(model, tmp_path):
+    lines = [
+        json.dumps({"id": "ok", "lang": "th", "country": "TH", "messages": ["สวัสดีค่ะ", "ช่วยด้วย เขาจะฆ่าหนู"]}, ensure_ascii=False),
+        json.dumps({"id": "no-messages", "lang": "th"}),
+    ]
+    env = {**os.environ, "SAPHAN_VAR_DIR": str(tmp_path), "SAPHAN_BOT_PORT": str(free_port())}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "saphan"), "triage"], input="\n".join(lines), env=env,
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr[-2000:]
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    assert (first["id"], first["risk"], first["urgent"]) == ("ok", "urgent", True)
+    assert second == {"id": "no-messages", "error": "'messages' must be a non-empty list of strings"}
+    assert "line 2" in done.stderr
