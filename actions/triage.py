@@ -49,12 +49,18 @@ def conversation_turns(events: list[dict[str, Any]], cues: LanguageCues) -> list
     return turns
 
 
-def next_question(asked: list[str], assessment: Assessment) -> str | None:
-    """The next question to ask: the open one first, then one about a family not yet known."""
+def next_question(asked: list[str], assessment: Assessment, about_someone_else: bool) -> str | None:
+    """The next question to ask: the open one first, then one about a family not yet known.
+
+    The closed questions speak to the person about themselves, so someone writing about a
+    relative gets only the open one.
+    """
     if len(asked) >= MAX_QUESTIONS:
         return None
     if OPEN_QUESTION not in asked:
         return OPEN_QUESTION
+    if about_someone_else:
+        return None
     known = set(assessment.families)
     for question in QUESTION_ORDER:
         if question not in asked and QUESTIONS[question][1] not in known:
@@ -76,7 +82,8 @@ class ActionTriage(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         language = (tracker.latest_message.get("metadata") or {}).get("language")
         cues = self._cues.get(language) or self._cues["en"]
-        assessment = assess(conversation_turns(tracker.events, cues), self._catalogue)
+        turns = conversation_turns(tracker.events, cues)
+        assessment = assess(turns, self._catalogue)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         pending = tracker.get_slot("triage_question")
         asked = list(tracker.get_slot("triage_asked") or [])
@@ -90,7 +97,8 @@ class ActionTriage(Action):
             parts = (*opening, TextPart("urgent.offer_person"), *hotline_parts(self._directory))
             dispatcher.utter_message(json_message=payload(parts, menu="main"))
             return events
-        question = next_question(asked, assessment)
+        about_someone_else = any(turn.ranking[:1] and turn.ranking[0][0] == "report_relative" for turn in turns)
+        question = next_question(asked, assessment, about_someone_else)
         if question is None:
             parts = (*opening, TextPart("handoff.no_person_yet"), *hotline_parts(self._directory))
             dispatcher.utter_message(json_message=payload(parts, menu="main"))

@@ -78,3 +78,11 @@ def test_a_danger_message_gets_the_hotlines_with_their_hours_and_no_question():
 def test_a_yes_or_no_with_no_question_pending_is_not_taken_as_an_answer():
     said, slots = run([user("yes", "affirm")])
     assert keys(said) == ["fallback.not_understood"] and slots["triage"]["risk"] == "none"
+
+
+def test_someone_writing_about_a_relative_gets_only_the_open_question():
+    events = [user("my brother on a boat does not answer for a month", "report_relative"),
+              {"event": "slot", "name": "triage_question", "value": "open"}, user("skip", "skip_question")]  # fmt: skip
+    said, slots = run(events, {"triage_question": "open", "triage_asked": ["open"]})
+    assert not any(key.startswith("triage.question") for key in keys(said))
+    assert "handoff.no_person_yet" in keys(said) and slots["triage"]["risk"] == "low"
