@@ -24,14 +24,14 @@ def test_every_intent_has_enough_training_and_held_out_examples(language):
     train, held_out = examples(ROOT / "nlu", language), examples(ROOT / "tests" / "nlu", language)
     assert set(train) == ALL_INTENTS and set(held_out) == ALL_INTENTS
     for intent in ALL_INTENTS:
-        minimum = 26 if intent in CRITICAL else 13
+        minimum = 45 if intent in CRITICAL else 24
         assert len(train[intent]) >= minimum, (language, intent)
         share = len(held_out[intent]) / (len(held_out[intent]) + len(train[intent]))
         assert share >= 0.15, (language, intent)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_held_out_examples_are_never_trained_on(language):
-    train = {e.casefold() for items in examples(ROOT / "nlu", language).values() for e in items}
-    held_out = {e.casefold() for items in examples(ROOT / "tests" / "nlu", language).values() for e in items}
+def test_held_out_examples_are_never_trained_on_in_any_language():
+    """One model learns every language, so a held-out text must not be in any training set."""
+    train = {e.casefold() for lang in LANGUAGES for items in examples(ROOT / "nlu", lang).values() for e in items}
+    held_out = {e.casefold() for lang in LANGUAGES for items in examples(ROOT / "tests" / "nlu", lang).values() for e in items}
     assert train & held_out == set()
