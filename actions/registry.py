@@ -5,15 +5,17 @@ from __future__ import annotations
 from rasa_sdk import Action
 
 from actions.hotlines import ActionGiveHotlines, ActionRequestHuman
-from actions.triage import ActionTriage
+from actions.triage import ActionTrackTriage, ActionTriage
 from core.directory import Directory
 from triage import catalogue, cues
 
 
 def all_actions(directory: Directory) -> list[Action]:
     """Every custom action, built with what it needs."""
+    indicators, phrases = catalogue.load(), cues.load_all()
     return [
         ActionGiveHotlines(directory),
         ActionRequestHuman(directory),
-        ActionTriage(catalogue.load(), cues.load_all(), directory),
+        ActionTriage(indicators, phrases, directory),
+        ActionTrackTriage(indicators, phrases, directory),
     ]

@@ -1,4 +1,9 @@
-"""The triage action: after a disclosure, a danger or an answer, assess the whole conversation.
+"""The triage actions: assess the whole conversation after every message.
+
+`action_triage` answers a disclosure, a danger or an answer to a follow-up question.
+`action_track_triage` runs before every other answer, so the triage is updated every turn and a
+message read as something else (a greeting, a question) that still makes the conversation
+urgent escalates at once.
 
 It thanks the person and says it is not their fault, then either escalates (an urgent result:
 the hotlines, with their hours, at once) or asks one gentle follow-up question (the open one
@@ -68,22 +73,49 @@ def next_question(asked: list[str], assessment: Assessment, about_someone_else: 
     return None
 
 
-class ActionTriage(Action):
-    """Assesses the conversation and answers a disclosure, a danger or a follow-up answer."""
+class _TriageAction(Action):
+    """What both triage actions share: the conversation's turns and their assessment."""
 
     def __init__(self, catalogue: Catalogue, cues: dict[str, LanguageCues], directory: Directory) -> None:
         self._catalogue = catalogue
         self._cues = cues
         self._directory = directory
 
+    def _assess(self, tracker: Tracker) -> tuple[list[Turn], Assessment]:
+        language = (tracker.latest_message.get("metadata") or {}).get("language")
+        turns = conversation_turns(tracker.events, self._cues.get(language) or self._cues["en"])
+        return turns, assess(turns, self._catalogue)
+
+    def _escalate(self, dispatcher: CollectingDispatcher, opening: tuple[TextPart, ...]) -> list[dict]:
+        """Offer a person now: the hotlines with their hours. Returns the slot it sets."""
+        parts = (*opening, TextPart("urgent.offer_person"), *hotline_parts(self._directory))
+        dispatcher.utter_message(json_message=payload(parts, menu="main"))
+        return [SlotSet("triage_escalated", True)]
+
+
+class ActionTrackTriage(_TriageAction):
+    """Runs before every other answer: updates the triage, and escalates at once (once) if a
+    message that was not read as a disclosure still made the conversation urgent."""
+
+    def name(self) -> str:
+        return "action_track_triage"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        _, assessment = self._assess(tracker)
+        events = [SlotSet("triage", assessment.as_dict())]
+        if assessment.urgent and not tracker.get_slot("triage_escalated"):
+            events += self._escalate(dispatcher, ())
+        return events
+
+
+class ActionTriage(_TriageAction):
+    """Assesses the conversation and answers a disclosure, a danger or a follow-up answer."""
+
     def name(self) -> str:
         return "action_triage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        language = (tracker.latest_message.get("metadata") or {}).get("language")
-        cues = self._cues.get(language) or self._cues["en"]
-        turns = conversation_turns(tracker.events, cues)
-        assessment = assess(turns, self._catalogue)
+        turns, assessment = self._assess(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         pending = tracker.get_slot("triage_question")
         asked = list(tracker.get_slot("triage_asked") or [])
@@ -94,9 +126,7 @@ class ActionTriage(Action):
             return events
         opening = (TextPart("triage.thanks_answer" if intent in ANSWERS else "disclosure.thanks"),)
         if assessment.urgent:
-            parts = (*opening, TextPart("urgent.offer_person"), *hotline_parts(self._directory))
-            dispatcher.utter_message(json_message=payload(parts, menu="main"))
-            return events
+            return events + self._escalate(dispatcher, opening)
         about_someone_else = any(turn.ranking[:1] and turn.ranking[0][0] == "report_relative" for turn in turns)
         question = next_question(asked, assessment, about_someone_else)
         if question is None:

@@ -7,7 +7,7 @@ import asyncio
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.triage import MAX_QUESTIONS, ActionTriage
+from actions.triage import MAX_QUESTIONS, ActionTrackTriage, ActionTriage
 from core.directory import Directory
 from triage import catalogue, cues
 
@@ -86,3 +86,25 @@ def test_someone_writing_about_a_relative_gets_only_the_open_question():
     said, slots = run(events, {"triage_question": "open", "triage_asked": ["open"]})
     assert not any(key.startswith("triage.question") for key in keys(said))
     assert "handoff.no_person_yet" in keys(said) and slots["triage"]["risk"] == "low"
+
+
+def track(events: list[dict], slots: dict | None = None) -> tuple[list[dict], dict]:
+    latest = events[-1]
+    tracker = Tracker("c1", slots or {}, {**latest["parse_data"], "metadata": latest["metadata"], "text": latest["text"]},
+                      events, False, None, {}, "action_listen")  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    set_events = asyncio.run(ActionTrackTriage(catalogue.load(), cues.load_all(), Directory.load()).run(dispatcher, tracker, {}))
+    return [m["custom"] for m in dispatcher.messages], {e["name"]: e["value"] for e in set_events}
+
+
+def test_every_turn_updates_the_triage_silently_when_nothing_is_urgent():
+    said, slots = track([user("hello, is the minimum wage 400 baht?", "ask_rights")])
+    assert said == [] and slots == {"triage": slots["triage"]} and slots["triage"]["risk"] == "none"
+
+
+def test_a_message_read_as_something_else_still_escalates_once_when_it_makes_the_case_urgent():
+    events = [user("hello, they locked the gate and i cannot get out of the house", "greet")]
+    said, slots = track(events)
+    assert keys(said)[0] == "urgent.offer_person" and slots["triage_escalated"] is True
+    again, _ = track(events + [user("ok", "greet")], {"triage_escalated": True})
+    assert again == []
