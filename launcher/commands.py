@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +17,10 @@ from launcher import localsecrets, processes, training
 
 
 def _settings() -> Settings:
+    """The settings, with the local secrets of the configured `var/` (made on first use)."""
     settings = Settings()
     localsecrets.ensure(settings.var_dir)
-    return Settings()
+    return Settings(_env_file=(ROOT / ".env", settings.var_dir / "local.env"))
 
 
 def setup(args: argparse.Namespace) -> int:
@@ -87,9 +89,11 @@ def _bot_only(settings: Settings):
     log_dir = settings.var_dir / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     supervisor = processes.Supervisor([processes.children(settings, model, log_dir)[0]])
+    # SIGTERM (e.g. from `timeout`) leaves through the `finally` below, so the bot stops too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     print("saphan: starting the bot (about 20 s) …", file=sys.stderr, flush=True)
-    supervisor.start()
     try:
+        supervisor.start()
         yield model
     finally:
         supervisor.stop()

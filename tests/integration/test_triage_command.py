@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -30,3 +33,24 @@ def test_the_triage_command_reads_stdin_and_reports_bad_lines(model, tmp_path):
     assert (first["id"], first["risk"], first["urgent"]) == ("ok", "urgent", True)
     assert second == {"id": "no-messages", "error": "'messages' must be a non-empty list of strings"}
     assert "line 2" in done.stderr
+
+
+def test_the_triage_command_stops_its_bot_when_it_is_terminated(model, tmp_path):
+    port = free_port()
+    env = {**os.environ, "SAPHAN_VAR_DIR": str(tmp_path), "SAPHAN_BOT_PORT": str(port)}
+    launcher = subprocess.Popen(
+        [sys.executable, str(ROOT / "saphan"), "triage"], stdin=subprocess.PIPE, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    while not _listening(port):
+        assert time.monotonic() < deadline and launcher.poll() is None, "the bot never started"
+        time.sleep(0.5)
+    launcher.send_signal(signal.SIGTERM)
+    assert launcher.wait(timeout=60) != 0
+    assert not _listening(port), "the bot outlived the launcher"
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
