@@ -6,7 +6,8 @@ that triggered it.
 
 What counts as evidence, per turn:
 - the classified intent, when its confidence reaches `INTENT_CONFIDENCE` (a disclosure intent
-  names its family; `danger_now`, `self_harm` and `medical_need` are urgent);
+  names its family; `danger_now`, `self_harm` and `medical_need` are urgent, though `danger_now`
+  needs `GOT_OUT_DANGER_CONFIDENCE` in a message that says the person has got out);
 - a second disclosure intent in the ranking, when it reaches `SECOND_INTENT_CONFIDENCE`;
 - the language's cue phrases (the safety net and the family cues, `triage.cues`);
 - a stated age under 18 (the person is then treated as a child, DNH-26);
@@ -47,6 +48,9 @@ from triage.cues import OUT_OF_DANGER, SAFETY_NET, CueMatch
 RISK_LEVELS = ("none", "low", "medium", "high", "urgent")
 INTENT_CONFIDENCE = 0.25
 SECOND_INTENT_CONFIDENCE = 0.25
+# In a message that says the person has got out, `danger_now` counts only from this confidence
+# (a danger phrase still counts at once).
+GOT_OUT_DANGER_CONFIDENCE = 0.5
 ADULT_AGE = 18
 
 # What each intent tells triage. A disclosure intent may cover two families; a cue found in the
@@ -157,20 +161,20 @@ class Assessment:
         }
 
 
-def _confident(ranking: Sequence[tuple[str, float]]) -> list[str]:
+def _confident(ranking: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
     """The intents of a turn that count: the top one, and a second disclosure if close enough."""
     counted = []
     if ranking and ranking[0][1] >= INTENT_CONFIDENCE:
-        counted.append(ranking[0][0])
+        counted.append(ranking[0])
         if len(ranking) > 1:
             second, confidence = ranking[1]
             if (
                 confidence >= SECOND_INTENT_CONFIDENCE
                 and second.startswith("disclose_")
                 and second != "disclose_underage"  # a child is named by the top intent or an age
-                and counted[0].startswith("disclose_")
+                and ranking[0][0].startswith("disclose_")
             ):
-                counted.append(second)
+                counted.append(ranking[1])
     return counted
 
 
@@ -190,7 +194,10 @@ def _turn_evidence(index: int, turn: Turn, catalogue: Catalogue) -> tuple[list[E
         if cue.signal in catalogue.defaults:
             add(cue.signal, cue.words, "phrase")
     adult_only = bool(turn.ages) and min(turn.ages) > ADULT_AGE
-    for intent in _confident(turn.ranking):
+    got_out = any(cue.signal == OUT_OF_DANGER for cue in turn.cues)
+    for intent, confidence in _confident(turn.ranking):
+        if intent == "danger_now" and got_out and confidence < GOT_OUT_DANGER_CONFIDENCE:
+            continue  # "I got out, now I am at a friend's" is easily misread as danger now
         if intent in URGENT_INTENTS:
             urgent.append(UrgentReason(intent, index, "intent"))
         if intent == "disclose_underage" and adult_only:
@@ -231,7 +238,7 @@ def assess(turns: Sequence[Turn], catalogue: Catalogue) -> Assessment:
         for item in found:
             evidence.setdefault(item.indicator.family, item)
         urgent_reasons += urgent
-        if any(intent in WORRY_INTENTS for intent in _confident(turn.ranking)):
+        if any(intent in WORRY_INTENTS for intent, _ in _confident(turn.ranking)):
             worries.append(index)
     items = tuple(sorted(evidence.values(), key=lambda e: e.turn))
     child = "child_involved" in evidence

@@ -88,6 +88,16 @@ def test_having_got_out_keeps_past_confinement_from_being_urgent_but_not_danger(
     assert chased.risk == "urgent"
 
 
+def test_i_got_out_misread_as_danger_is_not_urgent_but_a_danger_phrase_still_is():
+    got_out = (cue("out_of_danger", "i got out"),)
+    misread = Turn("i got out, now at my friend's room", (("danger_now", 0.35),), cues=got_out)
+    assert assess([misread], _catalogue()).risk == "none"
+    sure = Turn("i got out but they are right behind me", (("danger_now", 0.7),), cues=got_out)
+    assert assess([sure], _catalogue()).risk == "urgent"
+    chased = Turn("i got out, they chase me", (("danger_now", 0.35),), cues=(*got_out, cue("danger_now", "chase me")))
+    assert assess([chased], _catalogue()).risk == "urgent"
+
+
 def test_a_second_intent_never_makes_a_child():
     turn = Turn("no pay, must work off the debt", (("disclose_debt", 0.4), ("disclose_underage", 0.3)))
     assert assess([turn], _catalogue()).child is False
