@@ -120,7 +120,11 @@ def triage(args: argparse.Namespace) -> int:
     from launcher import evaluation
 
     settings = _settings()
-    source = open(args.file, encoding="utf-8") if args.file and args.file != "-" else sys.stdin
+    try:
+        source = open(args.file, encoding="utf-8") if args.file and args.file != "-" else sys.stdin
+    except OSError as error:
+        print(f"saphan: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
     with source, _bot_only(settings):
         failed = evaluation.triage_lines(settings, source, sys.stdout, sys.stderr)
     return 1 if failed else 0

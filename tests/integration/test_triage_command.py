@@ -54,3 +54,13 @@ def test_the_triage_command_stops_its_bot_when_it_is_terminated(model, tmp_path)
 def _listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_file_that_cannot_be_read_is_named_without_a_traceback(tmp_path):
+    env = {**os.environ, "SAPHAN_VAR_DIR": str(tmp_path)}
+    missing = tmp_path / "no-such-cases.jsonl"
+    done = subprocess.run([sys.executable, str(ROOT / "saphan"), "triage", str(missing)], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert f"saphan: cannot read {missing}: No such file or directory" in done.stderr
+    assert "Traceback" not in done.stderr
