@@ -25,14 +25,13 @@ from core.directory import Directory, hotline_parts
 from core.messages import TextPart
 from triage.catalogue import Catalogue
 from triage.cues import LanguageCues
-from triage.engine import INTENT_FAMILIES, QUESTIONS, Assessment, Turn, assess
+from triage.engine import QUESTIONS, Assessment, Turn, assess, read_turn
 
 OPEN_QUESTION = "open"
 # The closed questions in the order they are asked, and the family each one is about.
 QUESTION_ORDER = ("can_leave", "under_18", "has_documents", "paid_as_promised", "owes_debt", "contact_family")
 MAX_QUESTIONS = 4
 ANSWERS = ("affirm", "deny", "skip_question")
-DISCLOSURES = (*INTENT_FAMILIES, "report_relative", "danger_now", "self_harm")
 
 
 def conversation_turns(events: list[dict[str, Any]], cues: LanguageCues) -> list[Turn]:
@@ -43,14 +42,9 @@ def conversation_turns(events: list[dict[str, Any]], cues: LanguageCues) -> list
         if event.get("event") == "slot" and event.get("name") == "triage_question":
             pending = event.get("value")
         elif event.get("event") == "user":
-            text = event.get("text") or ""
-            parse = event.get("parse_data") or {}
-            ranking = tuple(
-                (item["name"], float(item["confidence"]))
-                for item in parse.get("intent_ranking") or []
-                if item.get("name") != "nlu_fallback"
-            )
-            turns.append(Turn(text, ranking, tuple(cues.find(text)), tuple(cues.ages(text)), pending))
+            parsed = (event.get("parse_data") or {}).get("intent_ranking") or []
+            ranking = [(item["name"], float(item["confidence"])) for item in parsed]
+            turns.append(read_turn(event.get("text") or "", ranking, cues, pending))
     return turns
 
 

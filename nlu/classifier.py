@@ -13,7 +13,6 @@ sets (`./saphan eval nlu`). This module runs in the bot process (Python 3.10).
 from __future__ import annotations
 
 import logging
-import unicodedata
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 import numpy as np
@@ -29,6 +28,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from triage.cues import fold_latin
+
 logger = logging.getLogger(__name__)
 
 _MODEL_FILE = "intent_classifier.skops"
@@ -38,20 +39,6 @@ _TRUSTED_TYPES = [
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
 ]
-
-
-def fold(text: Text) -> Text:
-    """Lower-case `text` and drop the diacritics of Latin letters (đ becomes d).
-
-    Marks on other scripts (Thai vowels, Burmese medials, Khmer signs) are letters of those
-    scripts, so they stay.
-    """
-    kept: List[Text] = []
-    for char in unicodedata.normalize("NFD", text.lower().replace("đ", "d")):
-        if unicodedata.combining(char) and kept and kept[-1].isascii():
-            continue
-        kept.append(char)
-    return unicodedata.normalize("NFC", "".join(kept))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -96,8 +83,8 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
         words, texts = [], []
         for message in messages:
             tokens = message.get(TOKENS_NAMES[TEXT]) or []
-            words.append(" ".join(fold(token.text) for token in tokens))
-            texts.append(fold(message.get(TEXT) or ""))
+            words.append(" ".join(fold_latin(token.text) for token in tokens))
+            texts.append(fold_latin(message.get(TEXT) or ""))
         return words, texts
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -116,7 +103,11 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
             token_pattern=r"\S+", lowercase=False, ngram_range=tuple(self.config["word_ngrams"]), sublinear_tf=True
         )
         char_vectorizer = TfidfVectorizer(
-            analyzer="char_wb", lowercase=False, ngram_range=tuple(self.config["char_ngrams"]), sublinear_tf=True, min_df=2
+            analyzer="char_wb",
+            lowercase=False,
+            ngram_range=tuple(self.config["char_ngrams"]),
+            sublinear_tf=True,
+            min_df=2,
         )
         features = hstack([word_vectorizer.fit_transform(words), char_vectorizer.fit_transform(texts)]).tocsr()
         svm = LinearSVC(C=self.config["C"], class_weight="balanced")

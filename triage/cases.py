@@ -17,11 +17,10 @@ from core.language import normalise
 from core.settings import LANGUAGES
 from triage.catalogue import Catalogue
 from triage.cues import LanguageCues
-from triage.engine import Assessment, Turn, assess
+from triage.engine import Assessment, Turn, assess, read_turn
 
 MAX_MESSAGES = 50
 MAX_MESSAGE_CHARS = 4000
-FALLBACK_INTENT = "nlu_fallback"
 
 Classify = Callable[[str], Awaitable[Parsed]]
 
@@ -79,7 +78,9 @@ def parse_case(line: str) -> Case:
 class Triager:
     """Triages cases with the running bot's classifier, the cues and the catalogue."""
 
-    def __init__(self, classify: Classify, catalogue: Catalogue, cues: dict[str, LanguageCues], directory: Directory) -> None:
+    def __init__(
+        self, classify: Classify, catalogue: Catalogue, cues: dict[str, LanguageCues], directory: Directory
+    ) -> None:
         self._classify = classify
         self._catalogue = catalogue
         self._cues = cues
@@ -88,11 +89,7 @@ class Triager:
     async def turn(self, text: str, language: str) -> Turn:
         """One message, normalised, classified and searched for cues."""
         clean = normalise(text)
-        ranking = tuple(item for item in (await self._classify(clean)).ranking if item[0] != FALLBACK_INTENT)
-        cues = self._cues.get(language)
-        if cues is None:
-            return Turn(clean, ranking)
-        return Turn(clean, ranking, tuple(cues.find(clean)), tuple(cues.ages(clean)))
+        return read_turn(clean, (await self._classify(clean)).ranking, self._cues[language])
 
     async def assess(self, case: Case) -> Assessment:
         """The triage of a whole case."""

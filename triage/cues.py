@@ -36,14 +36,23 @@ class InvalidCues(ValueError):
     """A cue file breaks its schema; the message names the file and the key."""
 
 
-def fold(text: str) -> str:
-    """Lower-case, native digits to ASCII, Latin diacritics removed (đ becomes d)."""
+def fold_latin(text: str) -> str:
+    """Lower-case `text` and drop the diacritics of Latin letters (đ becomes d).
+
+    Marks on other scripts (Thai vowels, Burmese medials, Khmer signs) are letters of those
+    scripts, so they stay. The intent classifier folds its features the same way.
+    """
     kept: list[str] = []
-    for char in unicodedata.normalize("NFD", text.lower().replace("đ", "d").translate(_NATIVE_DIGITS)):
+    for char in unicodedata.normalize("NFD", text.lower().replace("đ", "d")):
         if unicodedata.combining(char) and kept and kept[-1].isascii():
             continue
         kept.append(char)
     return unicodedata.normalize("NFC", "".join(kept))
+
+
+def fold(text: str) -> str:
+    """`fold_latin`, with Thai, Lao, Khmer and Burmese digits turned into ASCII digits."""
+    return fold_latin(text.translate(_NATIVE_DIGITS))
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,10 @@ class CueMatch:
 
 
 def _phrase_pattern(phrase: str) -> re.Pattern:
-    folded = re.escape(fold(phrase.strip()))
-    start = r"(?<![a-z0-9])" if _LATIN_EDGE.match(fold(phrase.strip())[:1]) else ""
-    end = r"(?![a-z0-9])" if _LATIN_EDGE.match(fold(phrase.strip())[-1:]) else ""
-    return re.compile(start + folded + end)
+    folded = fold(phrase.strip())
+    start = r"(?<![a-z0-9])" if _LATIN_EDGE.match(folded[:1]) else ""
+    end = r"(?![a-z0-9])" if _LATIN_EDGE.match(folded[-1:]) else ""
+    return re.compile(start + re.escape(folded) + end)
 
 
 class LanguageCues:
@@ -78,7 +87,9 @@ class LanguageCues:
             for pattern in patterns:
                 match = pattern.search(folded)
                 if match:
-                    found.append(CueMatch(signal, text[match.start() : match.end()] if len(folded) == len(text) else match.group()))
+                    # Folding keeps the length of NFC text, so the person's own words can be cited.
+                    words = text[match.start() : match.end()] if len(folded) == len(text) else match.group()
+                    found.append(CueMatch(signal, words))
                     break
         return found
 

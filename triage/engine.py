@@ -39,13 +39,14 @@ the person's gender, job or status enters the rule (DNH-19).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from triage.catalogue import Catalogue, Indicator
-from triage.cues import OUT_OF_DANGER, SAFETY_NET, CueMatch
+from triage.cues import OUT_OF_DANGER, SAFETY_NET, CueMatch, LanguageCues
 
 RISK_LEVELS = ("none", "low", "medium", "high", "urgent")
+FALLBACK_INTENT = "nlu_fallback"  # Rasa's marker for "unsure", not an intent of the person
 INTENT_CONFIDENCE = 0.25
 SECOND_INTENT_CONFIDENCE = 0.25
 # In a message that says the person has got out, `danger_now` counts only from this confidence
@@ -98,6 +99,15 @@ class Turn:
     answer_to: str | None = None
 
 
+def read_turn(
+    text: str, ranking: Sequence[tuple[str, float]], cues: LanguageCues, answer_to: str | None = None
+) -> Turn:
+    """One message as triage sees it: the classifier's ranking without Rasa's fallback marker,
+    the cues found in it and the ages it states."""
+    kept = tuple((intent, confidence) for intent, confidence in ranking if intent != FALLBACK_INTENT)
+    return Turn(text, kept, tuple(cues.find(text)), tuple(cues.ages(text)), answer_to)
+
+
 @dataclass(frozen=True)
 class Evidence:
     """An indicator found, where, and from what."""
@@ -137,7 +147,6 @@ class Assessment:
     evidence: tuple[Evidence, ...]
     ilo_ec_dimensions: tuple[str, ...]
     catalogue_version: str
-    worries: tuple[int, ...] = field(default=())
 
     @property
     def urgent(self) -> bool:
@@ -244,7 +253,9 @@ def assess(turns: Sequence[Turn], catalogue: Catalogue) -> Assessment:
     child = "child_involved" in evidence
     got_out = any(cue.signal == OUT_OF_DANGER for turn in turns for cue in turn.cues)
     if not got_out:
-        urgent_reasons += [UrgentReason(e.indicator.family, e.turn, e.via) for e in items if e.indicator.family in URGENT_FAMILIES]
+        urgent_reasons += [
+            UrgentReason(e.indicator.family, e.turn, e.via) for e in items if e.indicator.family in URGENT_FAMILIES
+        ]
     if child and any(e.indicator.family != "child_involved" for e in items):
         urgent_reasons.append(UrgentReason("child_at_risk", max(e.turn for e in items), "child"))
     if urgent_reasons:
@@ -264,5 +275,4 @@ def assess(turns: Sequence[Turn], catalogue: Catalogue) -> Assessment:
         evidence=items,
         ilo_ec_dimensions=_positive_dimensions(items),
         catalogue_version=catalogue.version,
-        worries=tuple(worries),
     )

@@ -11,6 +11,17 @@ from triage.engine import Assessment
 
 VIGNETTES_DIR = ROOT / "tests" / "triage" / "vignettes"
 TARGETS = {"urgent_recall": 1.0, "urgent_precision": 0.85, "risk_accuracy": 0.80, "family_f1": 0.75}
+CAUGHT_BY = ("intent only", "phrase only", "both", "child rule only", "missed")
+
+
+def _caught_by(via: set[str]) -> str:
+    """Which of `CAUGHT_BY` raised an urgent case, from the sources of its urgent reasons."""
+    if {"intent", "phrase"} <= via:
+        return "both"
+    for source, name in (("intent", "intent only"), ("phrase", "phrase only"), ("child", "child rule only")):
+        if source in via:
+            return name
+    return "missed"
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,7 @@ class LanguageScores:
     family_true_positive: int = 0
     family_expected: int = 0
     family_predicted: int = 0
-    urgent_by: dict[str, int] = field(default_factory=lambda: {"intent only": 0, "phrase only": 0, "both": 0, "child rule only": 0, "missed": 0})
+    urgent_by: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CAUGHT_BY, 0))
     misses: list[str] = field(default_factory=list)
 
     def add(self, vignette: Vignette, assessment: Assessment) -> None:
@@ -68,10 +79,7 @@ class LanguageScores:
         self.family_expected += len(vignette.families)
         self.family_predicted += len(families)
         if expected_urgent:
-            via = {reason.via for reason in assessment.urgent_reasons}
-            key = ("both" if {"intent", "phrase"} <= via else "intent only" if "intent" in via
-                   else "phrase only" if "phrase" in via else "child rule only" if "child" in via else "missed")  # fmt: skip
-            self.urgent_by[key] += 1
+            self.urgent_by[_caught_by({reason.via for reason in assessment.urgent_reasons})] += 1
         if assessment.risk != vignette.risk or families != vignette.families:
             self.misses.append(
                 f"{vignette.id}: risk {assessment.risk} (expected {vignette.risk}); "
@@ -112,10 +120,10 @@ def report(scores: dict[str, LanguageScores], model_name: str, catalogue_version
             f"| {language} | {s.cases} | {f['urgent_recall']:.3f} | {f['urgent_precision']:.3f} | "
             f"{f['risk_accuracy']:.3f} | {f['family_f1']:.3f} | {met} |"
         )
-    columns = list(next(iter(scores.values())).urgent_by) if scores else []
-    lines += ["", "## What caught the urgent cases", "", "| language | " + " | ".join(columns) + " |",
-              "|---" * (len(columns) + 1) + "|"]  # fmt: skip
-    lines += [f"| {language} | " + " | ".join(str(s.urgent_by[c]) for c in columns) + " |" for language, s in scores.items()]
+    lines += ["", "## What caught the urgent cases", "", "| language | " + " | ".join(CAUGHT_BY) + " |",
+              "|---" * (len(CAUGHT_BY) + 1) + "|"]  # fmt: skip
+    for language, s in scores.items():
+        lines.append(f"| {language} | " + " | ".join(str(s.urgent_by[name]) for name in CAUGHT_BY) + " |")
     for language, s in scores.items():
         if s.misses:
             lines += ["", f"## {language}: cases not matched exactly", ""] + [f"- {miss}" for miss in s.misses]
