@@ -4,6 +4,10 @@ For each `Inbound` it finds the conversation (by pseudonymous id), normalises th
 settles the language (chosen from a menu or by name, otherwise detected), asks the bot, and
 renders the answers in the conversation's language. Messages of one conversation are handled
 one at a time, in order. If the bot fails, the person still gets the hotline numbers.
+
+Besides text and buttons: a shared location is held in memory (`core.locations`) and the bot
+is told that one arrived; opening the chat greets; closing it (LINE's unfollow) marks the
+conversation so nothing more is sent; an unsent message is blanked in the transcript.
 """
 
 from __future__ import annotations
@@ -15,18 +19,35 @@ from dataclasses import dataclass
 
 from core.botclient import BotClient, BotUnavailable
 from core.directory import Directory, hotline_parts
-from core.identity import conversation_id
+from core.identity import conversation_id, message_ref
 from core.language import detect, named_language, normalise, unsupported_script
 from core.locales import Catalog
+from core.locations import SharedLocations
 from core.menus import ALLOWED_PAYLOADS, chosen_language, language_payload
-from core.messages import Inbound, Outbound, PostbackContent, Rendered, TextContent
+from core.messages import (
+    GROUP_CHAT,
+    ClosedContent,
+    Inbound,
+    LocationContent,
+    OpenedContent,
+    Outbound,
+    PostbackContent,
+    Rendered,
+    TextContent,
+    UnsentContent,
+    UnsupportedContent,
+)
 from core.records.db import Database
 from core.records.models import Conversation, utcnow
+from core.records.transcripts import Transcripts
+from core.settings import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
 
 GREETING_PAYLOAD = "/greet"
+# What the bot is sent when a location arrives (never a button: people cannot send it).
+LOCATION_PAYLOAD = "/location_shared"
 # Marks a message written in a language Saphan cannot read; answered with the language menu.
 _UNSUPPORTED = "\x00unsupported"
 
@@ -55,6 +76,8 @@ class Conversations:
         bot: BotClient,
         catalog: Catalog,
         directory: Directory,
+        locations: SharedLocations,
+        transcripts: Transcripts,
     ) -> None:
         self._secret_key = secret_key
         self._default_language = default_language
@@ -62,6 +85,8 @@ class Conversations:
         self._bot = bot
         self._catalog = catalog
         self._directory = directory
+        self._locations = locations
+        self._transcripts = transcripts
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, conversation: str) -> asyncio.Lock:
@@ -71,39 +96,55 @@ class Conversations:
         return lock
 
     async def handle(self, inbound: Inbound) -> Replies:
-        """Handle one message and return the answers to send, in order.
+        """Handle one event and return the answers to send, in order (possibly none).
 
         Raises:
             InvalidPayload: a postback that no menu offers (nothing is sent to the bot).
         """
-        if isinstance(inbound.content, PostbackContent) and inbound.content.payload not in ALLOWED_PAYLOADS:
+        content = inbound.content
+        if isinstance(content, PostbackContent) and content.payload not in ALLOWED_PAYLOADS:
             raise InvalidPayload("payload not offered by any menu")
-        return await self._exchange(inbound.channel, inbound.channel_user, lambda record: self._settle_language(record, inbound))
+        if isinstance(content, UnsupportedContent) and content.kind == GROUP_CHAT:
+            language = inbound.language_hint if inbound.language_hint in LANGUAGES else self._default_language
+            return Replies(language, [self.render(Outbound.keys("errors.private_only"), language)])
+        if isinstance(content, LocationContent) and content.live:
+            # A live location's new fix only updates the held location: no answer each time.
+            self._locations.receive(self.key(inbound.channel, inbound.channel_user), content)
+            language = await self.language_of(inbound.channel, inbound.channel_user)
+            return Replies(language or self._default_language, [])
+        if isinstance(content, OpenedContent):
+            return await self.greet(inbound.channel, inbound.channel_user, inbound.language_hint)
+        if isinstance(content, ClosedContent):
+            return await self._close(inbound.channel, inbound.channel_user)
+        if isinstance(content, UnsentContent):
+            return await self._unsend(inbound.channel, inbound.channel_user, content.message_id)
+        return await self._exchange(inbound, lambda record: self._settle_language(record, inbound))
 
     async def greet(self, channel: str, channel_user: str, language_hint: str | None) -> Replies:
         """Open a conversation: the bot's greeting, in the hinted language if there is no other."""
+        opened = Inbound(channel=channel, channel_user=channel_user, content=OpenedContent(), language_hint=language_hint)
+        return await self._exchange(opened, lambda record: GREETING_PAYLOAD)
 
-        def settle(record: Conversation) -> str:
-            if language_hint and not record.language:
-                record.language = language_hint
-            return GREETING_PAYLOAD
-
-        return await self._exchange(channel, channel_user, settle)
+    def key(self, channel: str, channel_user: str) -> str:
+        """The pseudonymous conversation id of a channel's user."""
+        return conversation_id(self._secret_key, channel, channel_user)
 
     async def language_of(self, channel: str, channel_user: str) -> str | None:
         """The language of an existing conversation, or None if there is none yet."""
-        key = conversation_id(self._secret_key, channel, channel_user)
-        return await asyncio.to_thread(self._stored_language, key)
+        return await asyncio.to_thread(self._stored_language, self.key(channel, channel_user))
 
     def _stored_language(self, key: str) -> str | None:
         with self._database.session() as session:
             record = session.get(Conversation, key)
             return record.language if record else None
 
-    async def _exchange(self, channel: str, channel_user: str, settle) -> Replies:
-        key = conversation_id(self._secret_key, channel, channel_user)
+    async def _exchange(self, inbound: Inbound, settle) -> Replies:
+        key = self.key(inbound.channel, inbound.channel_user)
         async with self._lock(key):
-            record = await asyncio.to_thread(self._load, key, channel)
+            record = await asyncio.to_thread(self._load, key, inbound.channel)
+            record.closed_at = None
+            if not record.language and inbound.language_hint in LANGUAGES:
+                record.language = inbound.language_hint
             message = settle(record)
             language = record.language or self._default_language
             if message is None:
@@ -113,9 +154,32 @@ class Conversations:
             elif not message:
                 outbounds = [Outbound.keys("fallback.not_understood", menu="main")]
             else:
-                outbounds = await self._ask_bot(key, message, language, channel)
+                if isinstance(inbound.content, LocationContent):
+                    self._locations.receive(key, inbound.content)
+                metadata = {"language": language, "channel": inbound.channel}
+                if inbound.message_id:
+                    metadata["message_ref"] = message_ref(self._secret_key, inbound.channel, inbound.message_id)
+                outbounds = await self._ask_bot(key, message, metadata)
             await asyncio.to_thread(self._save, record)
             return Replies(language, [self._catalog.render(outbound, language) for outbound in outbounds])
+
+    async def _close(self, channel: str, channel_user: str) -> Replies:
+        key = self.key(channel, channel_user)
+        async with self._lock(key):
+            record = await asyncio.to_thread(self._load, key, channel)
+            record.closed_at = utcnow()
+            await asyncio.to_thread(self._save, record)
+            return Replies(record.language or self._default_language, [])
+
+    async def _unsend(self, channel: str, channel_user: str, message_id: str) -> Replies:
+        key = self.key(channel, channel_user)
+        async with self._lock(key):
+            blanked = await asyncio.to_thread(
+                self._transcripts.blank, key, message_ref(self._secret_key, channel, message_id)
+            )
+            logger.info("unsent message blanked", extra={"channel": channel, "events": blanked})
+            language = await asyncio.to_thread(self._stored_language, key)
+            return Replies(language or self._default_language, [])
 
     def render(self, outbound: Outbound, language: str) -> Rendered:
         """Render an answer the router did not produce (a channel's own notice)."""
@@ -124,6 +188,8 @@ class Conversations:
     def _settle_language(self, record: Conversation, inbound: Inbound) -> str | None:
         """Update the conversation's language; return the text for the bot (None: not text)."""
         content = inbound.content
+        if isinstance(content, LocationContent):
+            return LOCATION_PAYLOAD
         if isinstance(content, PostbackContent):
             chosen = chosen_language(content.payload)
             if chosen:
@@ -144,11 +210,11 @@ class Conversations:
         # Text that starts with "/" would be read by Rasa as an intent: people only type text.
         return text.lstrip("/").strip()
 
-    async def _ask_bot(self, key: str, message: str, language: str, channel: str) -> list[Outbound]:
+    async def _ask_bot(self, key: str, message: str, metadata: dict[str, str]) -> list[Outbound]:
         try:
-            return await self._bot.send(key, message, {"language": language, "channel": channel})
+            return await self._bot.send(key, message, metadata)
         except BotUnavailable:
-            logger.error("bot unavailable; hotline numbers given instead", extra={"channel": channel})
+            logger.error("bot unavailable; hotline numbers given instead", extra={"channel": metadata["channel"]})
             return [Outbound((*Outbound.keys("errors.bot_unavailable").say, *hotline_parts(self._directory)))]
 
     def _load(self, key: str, channel: str) -> Conversation:

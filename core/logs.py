@@ -14,7 +14,10 @@ import sys
 from datetime import datetime, timezone
 
 ALLOWED_FIELDS = frozenset(
-    {"channel", "status", "error", "key", "language", "route", "method", "duration_ms", "code", "kind", "process"}
+    {
+        "channel", "channels", "status", "error", "key", "language", "route", "method", "duration_ms", "code", "kind",
+        "process", "events", "new", "attempt", "attempts", "reason",
+    }
 )
 
 

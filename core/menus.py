@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from core.messages import SHARE_LOCATION
 from core.settings import LANGUAGES
 
 
@@ -25,14 +26,29 @@ MENUS: dict[str, tuple[tuple[str, str], ...]] = {
         ("menu.talk_to_person", "/ask_human"),
         ("menu.work_abroad", "/ask_legal_migration"),
         ("menu.hotlines", "/ask_hotline"),
+        ("menu.share_location", "/share_location"),
         ("menu.language", "/choose_language"),
         ("menu.stop", "/stop"),
     ),
+    # Equal, neutral choices; nothing is pre-selected (DNH-4, DNH-5).
+    "location_consent": (("menu.yes", "/consent_location"), ("menu.no", "/decline_location")),
+    # SHARE_LOCATION asks the person's app for the location; it never reaches the bot.
+    "send_location": (("menu.send_location", SHARE_LOCATION), ("menu.cancel", "/decline_location")),
     "answer": (("menu.yes", "/affirm"), ("menu.no", "/deny"), ("menu.skip", "/skip_question"), ("menu.stop", "/stop")),
     "skip": (("menu.skip", "/skip_question"), ("menu.stop", "/stop")),
 }
 
-ALLOWED_PAYLOADS = frozenset(payload for items in MENUS.values() for _, payload in items)
+# What a channel's own commands (Telegram's /stop, /language, /forget, /help) send to the bot.
+COMMANDS: dict[str, str] = {
+    "stop": "/stop",
+    "language": "/choose_language",
+    "forget": "/forget_me",
+    "help": "/help_menu",
+}
+
+ALLOWED_PAYLOADS = frozenset(
+    {payload for items in MENUS.values() for _, payload in items if payload != SHARE_LOCATION} | set(COMMANDS.values())
+)
 
 
 def chosen_language(payload: str) -> str | None:

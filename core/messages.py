@@ -27,32 +27,96 @@ class PostbackContent:
 
 
 @dataclass(frozen=True)
+class LocationContent:
+    """A location the person shared; `live` marks an update of a live location."""
+
+    latitude: float
+    longitude: float
+    live: bool = False
+
+    def __post_init__(self) -> None:
+        if not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
+            raise ValueError("latitude or longitude out of range")
+
+
+@dataclass(frozen=True)
 class UnsupportedContent:
-    """A sticker, image, file or other content Saphan does not read; `kind` names it."""
+    """A sticker, image, file or other content Saphan does not read; `kind` names it.
+
+    The kind `GROUP_CHAT` marks anything from a group or channel chat: Saphan talks with one
+    person at a time and answers only with a polite refusal.
+    """
 
     kind: str
 
 
-Content = Union[TextContent, PostbackContent, UnsupportedContent]
+GROUP_CHAT = "group_chat"
+
+
+@dataclass(frozen=True)
+class OpenedContent:
+    """The person opened the chat: LINE's follow, Telegram's /start, a new web chat page."""
+
+
+@dataclass(frozen=True)
+class ClosedContent:
+    """The person blocked or left the chat (LINE's unfollow): nothing more may be sent."""
+
+
+@dataclass(frozen=True)
+class UnsentContent:
+    """The person took back an earlier message; `message_id` is the channel's id of it."""
+
+    message_id: str
+
+
+Content = Union[
+    TextContent, PostbackContent, LocationContent, UnsupportedContent, OpenedContent, ClosedContent, UnsentContent
+]
 
 
 @dataclass(frozen=True)
 class Inbound:
-    """One message from a person, already verified by its channel."""
+    """One event from a person, already verified by its channel.
+
+    `channel_user` is the channel's id of the person (LINE user id, Telegram chat id, web chat
+    session): it never leaves the app. `event_id` is the platform's id of the delivery, used to
+    process a redelivered event once; `message_id` is the platform's id of the message, used to
+    honour an unsend. `reply_to` is what the channel needs to answer this event (LINE's reply
+    token); `language_hint` is the language the person's app reports, if any. `edit_of` is the
+    message id of the message this one corrects (Telegram's edited messages).
+    """
 
     channel: str
     channel_user: str
     content: Content
+    event_id: str | None = None
     message_id: str | None = None
+    reply_to: str | None = None
+    language_hint: str | None = None
+    edit_of: str | None = None
     received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
 
 @dataclass(frozen=True)
 class QuickReply:
-    """A button offered with a message: what it shows and what it sends back."""
+    """A button offered with a message: what it shows and what it sends back.
+
+    A button whose payload is `SHARE_LOCATION` asks the person's app for their location
+    (LINE's location action, Telegram's location keyboard button, the browser's geolocation);
+    a channel that cannot do that shows how to send a location instead.
+    """
 
     label: str
     payload: str
+
+    @property
+    def requests_location(self) -> bool:
+        """True for the button that asks for the person's location."""
+        return self.payload == SHARE_LOCATION
+
+
+SHARE_LOCATION = "/share_location_now"
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     message_max_chars: int = 4000
     webchat_allowed_origins: list[str] = []
     default_language: str = "en"
+    public_url: str = ""
+    line_channel_secret: SecretStr = Field(default=SecretStr(""))
+    line_channel_access_token: SecretStr = Field(default=SecretStr(""))
+    line_api_base: str = "https://api.line.me"
+    telegram_bot_token: SecretStr = Field(default=SecretStr(""))
+    telegram_webhook_secret: SecretStr = Field(default=SecretStr(""))
+    telegram_api_base: str = "https://api.telegram.org/bot"
 
     def resolved_bot_url(self) -> str:
         """Where the app reaches the bot: `SAPHAN_BOT_URL`, or the local bot on `bot_port`."""

@@ -28,3 +28,18 @@ class Conversation(Base):
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when the person blocked or left the chat (LINE's unfollow): nothing more is sent.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChannelEvent(Base):
+    """A platform event already accepted, so a redelivery is processed once.
+
+    Only a hash of the platform's event id is kept, with the time it arrived.
+    """
+
+    __tablename__ = "channel_events"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

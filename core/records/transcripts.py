@@ -1,0 +1,46 @@
+"""The bot's transcript in Rasa's tracker store, as far as the app must change it.
+
+Rasa keeps every message's text in its tracker store (table `events`, one JSON `data` column
+per event). When a person takes a message back (LINE's unsend), its text is blanked there:
+the event stays, so the dialogue's history still makes sense, but its words are gone. The
+message is found by the pseudonymous `message_ref` the app put in its metadata.
+
+Must not import any web framework or Rasa.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import create_engine, inspect, text
+
+
+class Transcripts:
+    """Rasa's tracker store, reached with its own database URL."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_engine(url, pool_pre_ping=True)
+
+    def blank(self, conversation: str, message_ref: str) -> int:
+        """Blank the text of the person's message `message_ref`; return how many events changed."""
+        select = text("SELECT id, data FROM events WHERE sender_id = :sender AND type_name = 'user'")
+        update = text("UPDATE events SET data = :data WHERE id = :id")
+        changed = 0
+        with self._engine.begin() as connection:
+            if not inspect(connection).has_table("events"):
+                return 0  # the bot has kept nothing yet
+            for row_id, raw in connection.execute(select, {"sender": conversation}).all():
+                data = json.loads(raw)
+                if (data.get("metadata") or {}).get("message_ref") != message_ref:
+                    continue
+                data["text"] = ""
+                parse_data = data.get("parse_data") or {}
+                parse_data.update(text="", entities=[])
+                data["parse_data"] = parse_data
+                connection.execute(update, {"data": json.dumps(data), "id": row_id})
+                changed += 1
+        return changed
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()

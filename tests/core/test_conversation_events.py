@@ -1,0 +1,118 @@
+"""The router's handling of events other than text: locations, open and close, unsend, groups."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from core.conversation import LOCATION_PAYLOAD, Conversations
+from core.directory import Directory
+from core.locales import Catalog
+from core.locations import SharedLocations
+from core.messages import (
+    GROUP_CHAT,
+    ClosedContent,
+    Inbound,
+    LocationContent,
+    OpenedContent,
+    Outbound,
+    TextContent,
+    UnsentContent,
+    UnsupportedContent,
+)
+from core.records.db import Database
+from core.records.models import Conversation
+
+
+class FakeBot:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict]] = []
+
+    async def send(self, conversation_id: str, message: str, metadata: dict) -> list[Outbound]:
+        self.sent.append((conversation_id, message, metadata))
+        return [Outbound.keys("thanks.welcome")]
+
+
+class FakeTranscripts:
+    def __init__(self) -> None:
+        self.blanked: list[tuple[str, str]] = []
+
+    def blank(self, conversation: str, message_ref: str) -> int:
+        self.blanked.append((conversation, message_ref))
+        return 1
+
+
+@pytest.fixture()
+def router(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'saphan.db'}")
+    database.migrate()
+    bot, transcripts, locations = FakeBot(), FakeTranscripts(), SharedLocations()
+    conversations = Conversations(
+        secret_key="k",
+        default_language="en",
+        database=database,
+        bot=bot,
+        catalog=Catalog.load(),
+        directory=Directory.load(),
+        locations=locations,
+        transcripts=transcripts,
+    )
+    yield conversations, bot, transcripts, locations, database
+    database.dispose()
+
+
+def event(content, **extra) -> Inbound:
+    return Inbound(channel="telegram", channel_user="42", content=content, **extra)
+
+
+def test_a_location_is_held_and_the_bot_told_with_the_message_reference(router):
+    conversations, bot, _, locations, _ = router
+    asyncio.run(conversations.handle(event(LocationContent(13.7, 100.5), message_id="9")))
+    key = conversations.key("telegram", "42")
+    (sender, message, metadata), = bot.sent
+    assert (sender, message) == (key, LOCATION_PAYLOAD)
+    assert metadata["message_ref"] and "9" != metadata["message_ref"]
+    assert locations.is_pending(key)
+
+
+def test_a_live_locations_new_fix_is_not_answered_and_not_sent_to_the_bot(router):
+    conversations, bot, _, locations, _ = router
+    key = conversations.key("telegram", "42")
+    asyncio.run(conversations.handle(event(LocationContent(13.7, 100.5))))
+    locations.consent(key)
+    replies = asyncio.run(conversations.handle(event(LocationContent(13.8, 100.6, live=True))))
+    assert replies.messages == [] and len(bot.sent) == 1
+    assert locations.for_hotline(key) == LocationContent(13.8, 100.6, live=True)
+
+
+def test_a_group_chat_gets_the_refusal_and_no_conversation_is_made(router):
+    conversations, bot, _, _, database = router
+    replies = asyncio.run(conversations.handle(event(UnsupportedContent(GROUP_CHAT), language_hint="th")))
+    assert [m.text for m in replies.messages] == [Catalog.load().text("th", "errors.private_only")]
+    assert bot.sent == []
+    with database.session() as session:
+        assert session.query(Conversation).count() == 0
+
+
+def test_closing_marks_the_conversation_and_opening_again_reopens_it(router):
+    conversations, bot, _, _, database = router
+    key = conversations.key("telegram", "42")
+    asyncio.run(conversations.handle(event(OpenedContent(), language_hint="km")))
+    assert bot.sent[-1][1] == "/greet" and bot.sent[-1][2]["language"] == "km"
+    assert asyncio.run(conversations.handle(event(ClosedContent()))).messages == []
+    with database.session() as session:
+        assert session.get(Conversation, key).closed_at is not None
+    asyncio.run(conversations.handle(event(TextContent("hello"))))
+    with database.session() as session:
+        assert session.get(Conversation, key).closed_at is None
+
+
+def test_an_unsent_message_is_blanked_by_the_same_reference_the_bot_got(router):
+    conversations, bot, transcripts, _, _ = router
+    asyncio.run(conversations.handle(event(TextContent("they took my passport"), message_id="77")))
+    replies = asyncio.run(conversations.handle(event(UnsentContent("77"))))
+    assert replies.messages == []
+    key = conversations.key("telegram", "42")
+    assert transcripts.blanked == [(key, bot.sent[0][2]["message_ref"])]
+    assert len(bot.sent) == 1
