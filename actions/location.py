@@ -1,0 +1,100 @@
+"""The location actions: a location is shared only after the person agreed, knowing who sees it.
+
+Before anything is shared the person hears who will see their location and what may follow,
+including police or immigration, and gets an equal yes/no choice (DNH-15, DNH-4, DNH-5). A
+location sent before that is held in memory as pending and the same question is asked. "No"
+drops the location and the conversation goes on (DNH-9); STOP drops it too. The locations
+themselves live in the app's memory (`core.locations`), keyed by the conversation's
+pseudonymous id, which is the tracker's sender id.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.hotlines import payload
+from core.locations import SharedLocations
+from core.messages import TextPart
+
+
+def _say(dispatcher: CollectingDispatcher, *keys: str, menu: str | None = None) -> None:
+    dispatcher.utter_message(json_message=payload(tuple(TextPart(key) for key in keys), menu))
+
+
+def _ask_consent(dispatcher: CollectingDispatcher) -> None:
+    _say(dispatcher, "location.explain", "location.ask", menu="location_consent")
+
+
+class _LocationAction(Action):
+    """What the location actions share: the app's in-memory locations."""
+
+    def __init__(self, locations: SharedLocations) -> None:
+        self._locations = locations
+
+
+class ActionOfferLocation(_LocationAction):
+    """The person wants to share their location: explain and ask, or (agreed already) show how."""
+
+    def name(self) -> str:
+        return "action_offer_location"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        if self._locations.has_consent(tracker.sender_id):
+            _say(dispatcher, "location.how", menu="send_location")
+        else:
+            _ask_consent(dispatcher)
+        return []
+
+
+class ActionLocationReceived(_LocationAction):
+    """A location arrived: thank the person if they agreed, otherwise hold it and ask first."""
+
+    def name(self) -> str:
+        return "action_location_received"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        if self._locations.has_consent(tracker.sender_id):
+            _say(dispatcher, "location.received", menu="main")
+        else:
+            _ask_consent(dispatcher)
+        return []
+
+
+class ActionLocationConsent(_LocationAction):
+    """The person said yes: keep the held location for the hotline team, or show how to send it."""
+
+    def name(self) -> str:
+        return "action_location_consent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        self._locations.consent(tracker.sender_id)
+        if self._locations.for_hotline(tracker.sender_id) is not None:
+            _say(dispatcher, "location.received", menu="main")
+        else:
+            _say(dispatcher, "location.how", menu="send_location")
+        return []
+
+
+class ActionLocationDecline(_LocationAction):
+    """The person said no (or cancelled): drop their location; everything else goes on."""
+
+    def name(self) -> str:
+        return "action_location_decline"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        self._locations.withdraw(tracker.sender_id)
+        _say(dispatcher, "location.declined", "menu.prompt", menu="main")
+        return []
+
+
+class ActionStop(_LocationAction):
+    """STOP: end at once, without questions, and drop any location the person shared (DNH-7)."""
+
+    def name(self) -> str:
+        return "action_stop"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        self._locations.withdraw(tracker.sender_id)
+        _say(dispatcher, "stop.done")
+        return []
