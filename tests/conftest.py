@@ -15,6 +15,14 @@ import pytest
 
 from core.settings import ROOT, Settings
 from launcher import processes, training
+from tests.fakes import line_api, telegram_api
+from tests.fakes.platform import FakePlatform
+
+# The channels' secrets in tests: the real app runs with them, the tests sign with them.
+LINE_CHANNEL_SECRET = "test-line-channel-secret"
+LINE_ACCESS_TOKEN = "test-line-access-token"
+TELEGRAM_BOT_TOKEN = "123456789:TEST-telegram-bot-token"
+TELEGRAM_WEBHOOK_SECRET = "test-telegram-webhook-secret"
 
 
 def free_port() -> int:
@@ -54,11 +62,33 @@ def model() -> Path:
     return training.ensure_model(Settings(model_dir=ROOT / "models"))
 
 
+def channel_settings(platform_url: str) -> dict[str, str]:
+    """Settings that turn LINE and Telegram on, with their SDKs pointed at `platform_url`."""
+    return dict(
+        line_channel_secret=LINE_CHANNEL_SECRET,
+        line_channel_access_token=LINE_ACCESS_TOKEN,
+        line_api_base=platform_url,
+        telegram_bot_token=TELEGRAM_BOT_TOKEN,
+        telegram_webhook_secret=TELEGRAM_WEBHOOK_SECRET,
+        telegram_api_base=f"{platform_url}/bot",
+    )
+
+
 @pytest.fixture(scope="session")
-def stack(model: Path, tmp_path_factory: pytest.TempPathFactory):
-    """The real bot and app processes, ready; yields their settings and log directory."""
+def platform_api():
+    """The local fake of LINE's and Telegram's APIs that the live app sends to."""
+    with FakePlatform() as fake:
+        line_api.install(fake)
+        telegram_api.install(fake)
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def stack(model: Path, platform_api: FakePlatform, tmp_path_factory: pytest.TempPathFactory):
+    """The real bot and app processes, ready, with every channel on; yields their settings
+    and log directory."""
     var_dir = tmp_path_factory.mktemp("var")
-    settings = make_settings(var_dir)
+    settings = make_settings(var_dir, **channel_settings(platform_api.url))
     log_dir = var_dir / "log"
     log_dir.mkdir()
     supervisor = processes.Supervisor(processes.children(settings, model, log_dir))

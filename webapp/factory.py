@@ -6,6 +6,7 @@ Resources (database, bot client) open in the lifespan and close with it. Run it 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -16,18 +17,23 @@ from rasa_sdk.executor import ActionExecutor
 
 from actions import endpoint as action_endpoint
 from actions.registry import all_actions
+from channels import webhook_channels
 from channels.webchat import WebChat
 from core import logs
 from core.botclient import BotClient
 from core.conversation import Conversations
+from core.delivery import Delivery, SeenEvents
 from core.directory import Directory
 from core.locales import Catalog
+from core.locations import SharedLocations
 from core.records.db import Database
+from core.records.transcripts import Transcripts
 from core.settings import Settings
 from webapp import health
 
 logger = logging.getLogger(__name__)
 MAX_HTTP_BODY_BYTES = 1024 * 1024
+SHUTDOWN_DRAIN_SECONDS = 10.0
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -37,6 +43,8 @@ def create_app(settings: Settings) -> FastAPI:
     directory = Directory.load()
     database = Database(settings.resolved_database_url())
     bot = BotClient(settings.resolved_bot_url(), settings.bot_timeout_seconds, settings.bot_api_token.get_secret_value())
+    locations = SharedLocations()
+    transcripts = Transcripts(settings.resolved_tracker_store_url())
     conversations = Conversations(
         secret_key=settings.secret_key.get_secret_value(),
         default_language=settings.default_language,
@@ -44,24 +52,39 @@ def create_app(settings: Settings) -> FastAPI:
         bot=bot,
         catalog=catalog,
         directory=directory,
+        locations=locations,
+        transcripts=transcripts,
     )
+    seen = SeenEvents(database)
+    delivery = Delivery(conversations, seen)
+    channels = webhook_channels(settings, catalog)
     executor = ActionExecutor()
-    for action in all_actions(directory):
+    for action in all_actions(directory, locations):
         executor.register_action(action)
     webchat = WebChat(conversations, catalog, settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         database.migrate()
-        logger.info("app started")
+        seen.forget_old()
+        logger.info("app started", extra={"channels": ",".join(c.name for c in channels)})
         yield
+        try:
+            await asyncio.wait_for(delivery.drain(), SHUTDOWN_DRAIN_SECONDS)
+        except asyncio.TimeoutError:
+            logger.warning("shutdown with events still in processing")
+        for channel in channels:
+            await channel.aclose()
         await bot.aclose()
+        transcripts.dispose()
         database.dispose()
 
     app = FastAPI(title="Saphan", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.middleware("http")(_guard_and_log)
     app.include_router(health.router(database, bot))
     app.include_router(webchat.router())
+    for channel in channels:
+        app.include_router(channel.router(delivery))
     app.mount("/chat/static", webchat.static_files(), name="webchat-static")
     app.include_router(action_endpoint.router(executor, settings.action_token.get_secret_value()))
     return app
