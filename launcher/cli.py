@@ -71,6 +71,12 @@ COMMANDS: dict[str, Command] = {
         "launcher.commands:triage",
         ((("file",), {"nargs": "?", "help": "a .jsonl file of cases (default: stdin)"}),),
     ),
+    "telegram": Command(
+        "Telegram tasks: `telegram set-webhook` registers the webhook at SAPHAN_PUBLIC_URL",
+        ("app",),
+        "launcher.telegram_webhook:command",
+        ((("action",), {"choices": ["set-webhook"], "help": "set-webhook: tell Telegram where to deliver updates"}),),
+    ),
     "bench": Command(
         "run the benchmarks under bench/ (not part of the tests)",
         ("app", "dev", "bot"),
