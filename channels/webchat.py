@@ -6,28 +6,49 @@ client → server
   {"type": "hello", "session": <token or null>, "language": <code or null>}
   {"type": "message", "id": <client id>, "text": <text>}
   {"type": "postback", "id": <client id>, "payload": <a menu payload>}
+  {"type": "location", "id": <client id>, "latitude": <number>, "longitude": <number>}
+      (sent only after the person pressed the quick reply that requests a location and the
+      browser gave a position; finite numbers, latitude in [-90, 90], longitude in [-180, 180])
+  {"type": "ping"}                        (the page checks that the connection still carries)
 server → client
   {"type": "welcome", "session": <token>, "language": <code>}
   {"type": "ack", "id": <client id>}      (after the message's answers: all of them have arrived)
   {"type": "bot", "id": <server id>, "text": <text>, "language": <code>,
-   "quick_replies": [{"label", "payload"}]}
+   "quick_replies": [{"label", "payload", "requests_location": <bool>}]}
+  {"type": "pong"}                        (at once, even while a message is being answered)
   {"type": "error", "code": <code>, "message": <text in the person's language>, "id"?: <client id>}
+      codes: binary_not_supported, too_large, malformed_json, invalid_message, unknown_type,
+      invalid_session, hello_required, too_long, invalid_payload, invalid_location, busy (more
+      than 32 frames waiting on one connection); with an id, that message will not be answered
 
-The session token is random, kept by the page in `sessionStorage` (gone when the tab
-closes), and is the person's only identity here: the bot sees an HMAC of it. A reconnect with
-the same token continues the same conversation; a message id already handled in that session
-(on any connection) is acknowledged again but not processed twice. Bad frames (binary, malformed JSON, unknown types, oversized
-text) get an error frame and the connection stays open.
+A quick reply with `requests_location` true is never sent back as a postback: the page asks the
+browser for the position and sends a `location` frame, which becomes a `LocationContent`.
+
+The session token is random, kept by the page in `sessionStorage` (gone when the tab closes;
+in `localStorage` only if the person ticks "keep this chat on this device"), and is the
+person's only identity here: the bot sees an HMAC of it. A reconnect with the same token
+continues the same conversation. A bot message's id is derived from the id of the message it
+answers, so an answer that arrives twice has the same id and the page shows it once. A message
+id already handled in the session (on any connection) is not processed twice: its answers are
+sent again (the page may have lost them with the connection) and it is acknowledged again; a
+message still being answered on another connection is waited for. This memory is the app's
+only: after an app restart, a message the page never saw acknowledged is handled again. Bad
+frames (binary, malformed JSON, unknown types, oversized text, invalid locations) get an error
+frame and the connection stays open.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import json
 import logging
+import math
 import re
 import secrets
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
@@ -36,7 +57,7 @@ from fastapi.staticfiles import StaticFiles
 
 from core.conversation import Conversations, InvalidPayload
 from core.locales import Catalog
-from core.messages import Inbound, Outbound, PostbackContent, Rendered, TextContent
+from core.messages import Content, Inbound, LocationContent, Outbound, PostbackContent, Rendered, TextContent
 from core.settings import LANGUAGES, Settings
 
 logger = logging.getLogger(__name__)
@@ -45,7 +66,15 @@ MAX_FRAME_CHARS = 65_536
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _REMEMBERED_IDS = 256
+_REPLAYED_IDS = 8
 _REMEMBERED_SESSIONS = 20_000
+_QUEUED_FRAMES = 32
+_GREETING = "*greeting"  # names the greeting's answers; never a client id, so never the same ids
+_ERROR_TEXTS = {
+    "too_long": "errors.too_long",
+    "binary_not_supported": "errors.not_text",
+    "invalid_location": "webchat.location_unavailable",
+}
 
 
 class FrameError(ValueError):
@@ -57,6 +86,28 @@ class FrameError(ValueError):
         self.client_id = client_id
 
 
+@dataclass
+class _Session:
+    """What the app remembers of one session across its connections, in memory only.
+
+    `answered` maps a handled message id to its answer frames; only the latest few ids keep
+    their frames (enough to resend what a dropped connection lost). `running` holds the ids
+    being answered right now, so a resend on a new connection waits instead of asking twice.
+    """
+
+    answered: OrderedDict[str, list[dict]] = field(default_factory=OrderedDict)
+    running: dict[str, asyncio.Event] = field(default_factory=dict)
+
+    def remember(self, client_id: str, frames: list[dict]) -> None:
+        """Record a handled message and its answers, forgetting the oldest beyond the limits."""
+        self.answered[client_id] = frames
+        ids = list(self.answered)
+        if len(ids) > _REPLAYED_IDS:
+            self.answered[ids[-_REPLAYED_IDS - 1]] = []
+        while len(self.answered) > _REMEMBERED_IDS:
+            self.answered.popitem(last=False)
+
+
 class WebChat:
     """The web chat channel."""
 
@@ -66,15 +117,15 @@ class WebChat:
         self.conversations = conversations
         self.catalog = catalog
         self.settings = settings
-        self._handled: OrderedDict[str, OrderedDict[str, None]] = OrderedDict()
+        self._sessions: OrderedDict[str, _Session] = OrderedDict()
 
-    def handled_ids(self, session: str) -> OrderedDict[str, None]:
-        """The message ids recently handled in a session, across its connections."""
-        ids = self._handled.pop(session, None) or OrderedDict()
-        self._handled[session] = ids
-        while len(self._handled) > _REMEMBERED_SESSIONS:
-            self._handled.popitem(last=False)
-        return ids
+    def session(self, token: str) -> _Session:
+        """The remembered state of a session (a fresh one if it was never seen or forgotten)."""
+        state = self._sessions.pop(token, None) or _Session()
+        self._sessions[token] = state
+        while len(self._sessions) > _REMEMBERED_SESSIONS:
+            self._sessions.popitem(last=False)
+        return state
 
     def router(self) -> APIRouter:
         """The page, its texts, its static files and the WebSocket."""
@@ -104,6 +155,8 @@ class WebChat:
             "Referrer-Policy": "no-referrer",
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store",
+            # Only this page may ask for a position, and only when the person presses the button.
+            "Permissions-Policy": "geolocation=(self), camera=(), microphone=()",
         }
         return HTMLResponse(page, headers=headers)
 
@@ -128,34 +181,59 @@ class WebChat:
             await websocket.close(code=1008)
             return
         await websocket.accept()
-        connection = _Connection(self, websocket)
-        try:
-            await connection.serve()
-        except WebSocketDisconnect:
-            pass
+        await _Connection(self, websocket).serve()
 
 
 class _Connection:
-    """One WebSocket connection: its session, its language and the ids it has handled."""
+    """One WebSocket connection: a reader that answers pings at once, and a worker that handles
+    the other frames one at a time, in order."""
 
     def __init__(self, chat: WebChat, websocket: WebSocket) -> None:
         self.chat = chat
         self.websocket = websocket
-        self.session: str | None = None
+        self.token: str | None = None
+        self.session = _Session()
         self.language = chat.settings.default_language
-        self.handled: OrderedDict[str, None] = OrderedDict()
-        self.sent = 0
+        self.frames: asyncio.Queue[dict | None] = asyncio.Queue()
+        self.open = True
 
     async def serve(self) -> None:
-        while True:
-            frame = await self.websocket.receive()
-            if frame["type"] == "websocket.disconnect":
-                raise WebSocketDisconnect(frame.get("code", 1000))
+        worker = asyncio.create_task(self._work())
+        try:
+            while True:
+                frame = await self.websocket.receive()
+                if frame["type"] == "websocket.disconnect":
+                    break
+                try:
+                    data = self._parse(frame)
+                except FrameError as error:
+                    await self._refuse(error)
+                    continue
+                if data["type"] == "ping":
+                    await self._send({"type": "pong"})
+                elif self.frames.qsize() >= _QUEUED_FRAMES:
+                    await self._refuse(FrameError("busy"))
+                else:
+                    self.frames.put_nowait(data)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            # The message being answered is finished and remembered, so a resend is not asked twice.
+            self.open = False
+            self.frames.put_nowait(None)
+            await worker
+
+    async def _work(self) -> None:
+        while (data := await self.frames.get()) is not None and self.open:
             try:
-                await self._dispatch(self._parse(frame))
+                await self._dispatch(data)
             except FrameError as error:
-                logger.info("web chat frame refused", extra={"code": error.code})
-                await self._error(error.code, error.client_id)
+                await self._refuse(error)
+            except Exception as error:  # the page reconnects and sends again what was not acknowledged
+                logger.error("web chat frame failed", extra={"error": type(error).__name__})
+                self.open = False
+                with contextlib.suppress(RuntimeError):
+                    await self.websocket.close(code=1011)
 
     def _parse(self, frame: dict) -> dict:
         if frame.get("bytes") is not None:
@@ -175,85 +253,111 @@ class _Connection:
         kind = data["type"]
         if kind == "hello":
             await self._hello(data)
-        elif kind in ("message", "postback"):
-            await self._message(kind, data)
+        elif kind in ("message", "postback", "location"):
+            await self._message(data)
         else:
             raise FrameError("unknown_type")
 
     async def _hello(self, data: dict) -> None:
-        session, language = data.get("session"), data.get("language")
-        if session is not None and (not isinstance(session, str) or not _TOKEN.match(session)):
+        token, language = data.get("session"), data.get("language")
+        if token is not None and (not isinstance(token, str) or not _TOKEN.match(token)):
             raise FrameError("invalid_session")
-        is_new = session is None
-        self.session = session or secrets.token_urlsafe(32)
-        self.handled = self.chat.handled_ids(self.session)
+        self.token = token or secrets.token_urlsafe(32)
+        self.session = self.chat.session(self.token)
         hint = language if language in LANGUAGES else None
-        if is_new:
-            replies = await self.chat.conversations.greet(self.chat.name, self.session, hint)
-            self.language, answers = replies.language, replies.messages
+        if token is None:
+            replies = await self.chat.conversations.greet(self.chat.name, self.token, hint)
+            self.language, answers = replies.language, self._frames(_GREETING, replies.messages)
         else:
-            self.language = await self.chat.conversations.language_of(self.chat.name, self.session) or (
-                hint or self.language
-            )
-            answers = []
-        await self.websocket.send_json({"type": "welcome", "session": self.session, "language": self.language})
-        await self._send_answers(answers)
+            stored = await self.chat.conversations.language_of(self.chat.name, self.token)
+            self.language, answers = stored or hint or self.language, []
+        await self._send({"type": "welcome", "session": self.token, "language": self.language})
+        for answer in answers:
+            await self._send(answer)
 
-    async def _message(self, kind: str, data: dict) -> None:
+    async def _message(self, data: dict) -> None:
         client_id = data.get("id")
         if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
             raise FrameError("invalid_message")
-        if self.session is None:
+        if self.token is None:
             raise FrameError("hello_required", client_id)
-        if client_id in self.handled:
-            await self.websocket.send_json({"type": "ack", "id": client_id})
-            return
+        while client_id in self.session.running:
+            await self.session.running[client_id].wait()
+        if client_id not in self.session.answered:
+            await self._answer(client_id, self._content(data, client_id))
+        for answer in self.session.answered[client_id]:
+            await self._send(answer)
+        await self._send({"type": "ack", "id": client_id})
+
+    async def _answer(self, client_id: str, content: Content) -> None:
+        inbound = Inbound(channel=self.chat.name, channel_user=self.token, content=content, message_id=client_id)
+        done = self.session.running[client_id] = asyncio.Event()
+        try:
+            replies = await self.chat.conversations.handle(inbound)
+        except InvalidPayload:
+            raise FrameError("invalid_payload", client_id) from None
+        finally:
+            del self.session.running[client_id]
+            done.set()
+        self.language = replies.language
+        self.session.remember(client_id, self._frames(client_id, replies.messages))
+
+    def _content(self, data: dict, client_id: str) -> Content:
+        kind = data["type"]
         if kind == "message":
             text = data.get("text")
             if not isinstance(text, str):
                 raise FrameError("invalid_message", client_id)
             if len(text) > self.chat.settings.message_max_chars:
                 raise FrameError("too_long", client_id)
-            content = TextContent(text)
-        else:
+            return TextContent(text)
+        if kind == "postback":
             payload = data.get("payload")
             if not isinstance(payload, str):
                 raise FrameError("invalid_message", client_id)
-            content = PostbackContent(payload)
-        inbound = Inbound(channel=self.chat.name, channel_user=self.session, content=content, message_id=client_id)
-        try:
-            replies = await self.chat.conversations.handle(inbound)
-        except InvalidPayload:
-            raise FrameError("invalid_payload", client_id) from None
-        self.language = replies.language
-        self._remember(client_id)
-        await self._send_answers(replies.messages)
-        await self.websocket.send_json({"type": "ack", "id": client_id})
+            return PostbackContent(payload)
+        latitude, longitude = data.get("latitude"), data.get("longitude")
+        if not (_coordinate(latitude, 90) and _coordinate(longitude, 180)):
+            raise FrameError("invalid_location", client_id)
+        return LocationContent(float(latitude), float(longitude))
 
-    def _remember(self, client_id: str) -> None:
-        self.handled[client_id] = None
-        while len(self.handled) > _REMEMBERED_IDS:
-            self.handled.popitem(last=False)
+    def _frames(self, answered: str, answers: list[Rendered]) -> list[dict]:
+        return [
+            {
+                "type": "bot",
+                "id": f"{answered}.{number}",
+                "text": answer.text,
+                "language": self.language,
+                "quick_replies": [
+                    {"label": q.label, "payload": q.payload, "requests_location": q.requests_location}
+                    for q in answer.quick_replies
+                ],
+            }
+            for number, answer in enumerate(answers, start=1)
+        ]
 
-    async def _send_answers(self, answers: list[Rendered]) -> None:
-        for answer in answers:
-            self.sent += 1
-            await self.websocket.send_json(
-                {
-                    "type": "bot",
-                    "id": f"b-{self.sent}",
-                    "text": answer.text,
-                    "language": self.language,
-                    "quick_replies": [{"label": q.label, "payload": q.payload} for q in answer.quick_replies],
-                }
-            )
+    async def _send(self, frame: dict) -> None:
+        """Send a frame while the connection is open; a closed one has nothing to deliver to."""
+        if self.open:
+            try:
+                await self.websocket.send_json(frame)
+            except (WebSocketDisconnect, RuntimeError):
+                self.open = False
 
-    async def _error(self, code: str, client_id: str | None) -> None:
-        key = {"too_long": "errors.too_long", "binary_not_supported": "errors.not_text"}.get(
-            code, "fallback.not_understood"
+    async def _refuse(self, error: FrameError) -> None:
+        """Answer a refused frame with an error frame in the person's language."""
+        logger.info("web chat frame refused", extra={"code": error.code})
+        message = self.chat.conversations.render(
+            Outbound.keys(_ERROR_TEXTS.get(error.code, "fallback.not_understood")), self.language
         )
-        message = self.chat.conversations.render(Outbound.keys(key), self.language).text
-        frame = {"type": "error", "code": code, "message": message}
-        if client_id:
-            frame["id"] = client_id
-        await self.websocket.send_json(frame)
+        frame = {"type": "error", "code": error.code, "message": message.text}
+        if error.client_id:
+            frame["id"] = error.client_id
+        await self._send(frame)
+
+
+def _coordinate(value: object, limit: int) -> bool:
+    """True for a finite JSON number within ±`limit` (JSON's NaN and Infinity are refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and abs(value) <= limit

@@ -7,8 +7,10 @@ import json
 import httpx
 import pytest
 
+from core.conversation import LOCATION_PAYLOAD
 from core.locales import LOCALES_DIR, load_file
-from tests.integration.test_webchat_conversation import Chat, bot_texts
+from core.messages import SHARE_LOCATION
+from tests.integration.test_webchat_conversation import Chat, bot_received, bot_texts
 
 pytestmark = pytest.mark.integration
 ENGLISH = load_file(LOCALES_DIR / "en.yml")
@@ -18,8 +20,7 @@ ENGLISH = load_file(LOCALES_DIR / "en.yml")
 def greeted(stack):
     settings, _ = stack
     client = Chat(f"ws://127.0.0.1:{settings.app_port}/chat/ws")
-    client.send({"type": "hello", "session": None, "language": "en"})
-    client.frames("welcome")
+    client.hello(language="en")
     yield client
     client.close()
 
@@ -53,12 +54,43 @@ def still_answers(client: Chat) -> bool:
         ({"type": "postback", "id": "x5", "payload": '/choose_language{"language":"fr"}'}, "invalid_payload"),
         ({"type": "hello", "session": "../../etc/passwd", "language": "en"}, "invalid_session"),
         ("x" * 70_000, "too_large"),
+        # The quick reply that requests a location is never a postback: only a location frame is.
+        ({"type": "postback", "id": "x6", "payload": SHARE_LOCATION}, "invalid_payload"),
+        ({"type": "location", "id": "l1", "latitude": "13.75", "longitude": "100.50"}, "invalid_location"),
+        ({"type": "location", "id": "l2", "latitude": 91, "longitude": 100.5}, "invalid_location"),
+        ({"type": "location", "id": "l3", "latitude": 13.75, "longitude": -180.01}, "invalid_location"),
+        ({"type": "location", "id": "l4", "latitude": 13.75}, "invalid_location"),
+        ({"type": "location", "id": "l5"}, "invalid_location"),
+        ({"type": "location", "id": "l6", "latitude": None, "longitude": None}, "invalid_location"),
+        ({"type": "location", "id": "l7", "latitude": True, "longitude": False}, "invalid_location"),
+        ({"type": "location", "id": "l8", "latitude": [13.75], "longitude": {"x": 1}}, "invalid_location"),
+        ('{"type": "location", "id": "l9", "latitude": NaN, "longitude": 100.5}', "invalid_location"),
+        ('{"type": "location", "id": "l10", "latitude": 13.75, "longitude": Infinity}', "invalid_location"),
+        ('{"type": "location", "id": "l11", "latitude": 1e400, "longitude": 100.5}', "invalid_location"),
+        ({"type": "location", "latitude": 13.75, "longitude": 100.5}, "invalid_message"),
+        ({"type": "ping", "id": 5, "junk": "x" * 100}, None),
     ],
 )
 def test_bad_frame_gets_an_error_and_the_conversation_goes_on(greeted, raw, code):
-    error = error_after(greeted, raw)
-    assert error["code"] == code and error["message"]
+    if code is None:  # a ping with extra fields is still only a ping
+        greeted.send(raw)
+        assert greeted.frames("pong", timeout=10) == [{"type": "pong"}]
+    else:
+        error = error_after(greeted, raw)
+        assert error["code"] == code and error["message"]
     assert still_answers(greeted)
+
+
+def test_invalid_location_is_explained_and_is_not_given_to_the_bot(stack, greeted):
+    settings, _ = stack
+    error = error_after(greeted, {"type": "location", "id": "far", "latitude": 200, "longitude": 0})
+    assert error == {
+        "type": "error",
+        "code": "invalid_location",
+        "message": ENGLISH["webchat.location_unavailable"],
+        "id": "far",
+    }
+    assert bot_received(settings, greeted.session, LOCATION_PAYLOAD) == 0
 
 
 def test_too_long_message_is_explained_in_the_persons_language(greeted):

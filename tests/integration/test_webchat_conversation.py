@@ -9,9 +9,12 @@ import pytest
 import yaml
 from websockets.sync.client import connect
 
+from core.conversation import LOCATION_PAYLOAD
+from core.identity import conversation_id
 from core.locales import LOCALES_DIR, load_file
 from core.menus import language_payload
-from core.settings import LANGUAGES, ROOT
+from core.messages import SHARE_LOCATION
+from core.settings import LANGUAGES, ROOT, Settings
 
 pytestmark = pytest.mark.integration
 TEXTS = {lang: load_file(LOCALES_DIR / f"{lang}.yml") for lang in LANGUAGES}
@@ -30,6 +33,14 @@ class Chat:
     def __init__(self, url: str) -> None:
         self.socket = connect(url, max_size=2**20, open_timeout=10)
         self.counter = 0
+        self.session: str | None = None
+
+    def hello(self, session: str | None = None, language: str | None = None) -> list[dict]:
+        """Open (or continue) a session; the welcome and any greeting."""
+        self.send({"type": "hello", "session": session, "language": language})
+        frames = self.frames("welcome")
+        self.session = frames[0]["session"]
+        return frames
 
     def send(self, frame: dict) -> None:
         self.socket.send(json.dumps(frame))
@@ -69,6 +80,17 @@ class Chat:
 
 def bot_texts(frames: list[dict]) -> str:
     return "\n".join(frame["text"] for frame in frames if frame["type"] == "bot")
+
+
+def bot_received(settings: Settings, session: str, text: str) -> int:
+    """How many times the bot was given `text` in the web chat session `session` (from its tracker)."""
+    key = conversation_id(settings.secret_key.get_secret_value(), "webchat", session)
+    tracker = httpx.get(
+        f"http://127.0.0.1:{settings.bot_port}/conversations/{key}/tracker",
+        params={"token": settings.bot_api_token.get_secret_value()},
+        timeout=10,
+    ).json()
+    return sum(1 for event in tracker["events"] if event["event"] == "user" and event.get("text") == text)
 
 
 @pytest.fixture
@@ -131,18 +153,83 @@ def test_reconnect_keeps_the_conversation_and_does_not_repeat_a_handled_message(
     first.send({"type": "hello", "session": None, "language": None})
     session = first.frames("welcome")[0]["session"]
     first.send({"type": "postback", "id": "once", "payload": language_payload("vi")})
-    assert TEXTS["vi"]["language.changed"] in bot_texts(first.frames("ack"))
+    answered = first.frames("ack")
+    assert TEXTS["vi"]["language.changed"] in bot_texts(answered)
     first.close()
 
     second = Chat(url)
     second.send({"type": "hello", "session": session, "language": "en"})
     welcome = second.frames("welcome")
     assert welcome[0]["language"] == "vi" and bot_texts(welcome) == ""
-    # The page resends an unacknowledged message after a reconnect: it is acknowledged, not redone.
+    # The page resends an unacknowledged message after a reconnect: its answers come again, with
+    # the same ids (the page shows them once), and it is acknowledged, but the bot is not asked twice.
     second.send({"type": "postback", "id": "once", "payload": language_payload("vi")})
-    assert bot_texts(second.frames("ack")) == ""
+    assert second.frames("ack") == answered
+    assert bot_received(settings, session, language_payload("vi")) == 1
     assert TEXTS["vi"]["hotline.intro"] in bot_texts(second.press("/ask_hotline"))
     second.close()
+
+
+def test_bot_message_ids_are_unique_in_a_session_across_connections(stack):
+    settings, _ = stack
+    url = f"ws://127.0.0.1:{settings.app_port}/chat/ws"
+    first = Chat(url)
+    first.send({"type": "hello", "session": None, "language": "en"})
+    frames = first.frames("welcome")
+    session = frames[0]["session"]
+    frames += first.press("/ask_hotline")
+    first.close()
+    second = Chat(url)
+    second.counter = first.counter  # message ids are unique in a session, as the page's random ids are
+    second.send({"type": "hello", "session": session, "language": "en"})
+    frames += second.frames("welcome") + second.press("/ask_hotline") + second.say("hello")
+    second.close()
+    ids = [frame["id"] for frame in frames if frame["type"] == "bot"]
+    assert len(ids) >= 5 and len(set(ids)) == len(ids)
+
+
+def test_a_message_sent_on_two_connections_at_once_is_answered_once(stack):
+    settings, _ = stack
+    url = f"ws://127.0.0.1:{settings.app_port}/chat/ws"
+    first, second = Chat(url), Chat(url)
+    first.send({"type": "hello", "session": None, "language": "en"})
+    session = first.frames("welcome")[0]["session"]
+    second.send({"type": "hello", "session": session, "language": "en"})
+    second.frames("welcome")
+    frame = {"type": "message", "id": "twice", "text": "where can i call for help"}
+    first.send(frame)
+    second.send(frame)  # while the first is still being answered
+    answers = first.frames("ack"), second.frames("ack")
+    assert answers[0] == answers[1] and bot_texts(answers[0])
+    assert bot_received(settings, session, frame["text"]) == 1
+    first.close()
+    second.close()
+
+
+def test_ping_is_answered_at_once(chat):
+    chat.send({"type": "ping"})
+    assert chat.frames("pong", timeout=5) == [{"type": "pong"}]
+
+
+def test_location_is_asked_for_only_after_consent_and_arrives_as_a_location(stack, chat):
+    settings, _ = stack
+    chat.send({"type": "hello", "session": None, "language": "en"})
+    session = chat.frames("welcome")[0]["session"]
+    offer = chat.press("/share_location")
+    assert TEXTS["en"]["location.ask"] in bot_texts(offer)
+    assert not any(r["requests_location"] for f in offer if f["type"] == "bot" for r in f["quick_replies"])
+
+    how = chat.press("/consent_location")
+    buttons = [r for f in how if f["type"] == "bot" for r in f["quick_replies"]]
+    assert [(r["payload"], r["requests_location"]) for r in buttons] == [
+        (SHARE_LOCATION, True),
+        ("/decline_location", False),
+    ]
+    assert buttons[0]["label"] == TEXTS["en"]["menu.send_location"]
+
+    chat.send({"type": "location", "id": "where", "latitude": 13.7563, "longitude": 100.5018})
+    assert TEXTS["en"]["location.received"] in bot_texts(chat.frames("ack"))
+    assert bot_received(settings, session, LOCATION_PAYLOAD) == 1
 
 
 def test_logs_and_the_app_database_never_hold_what_a_person_wrote(stack, chat):
