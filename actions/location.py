@@ -14,6 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.hotlines import payload
+from core.consent import ConsentLog
 from core.locations import SharedLocations
 from core.messages import TextPart
 
@@ -27,10 +28,15 @@ def _ask_consent(dispatcher: CollectingDispatcher) -> None:
 
 
 class _LocationAction(Action):
-    """What the location actions share: the app's in-memory locations."""
+    """What the location actions share: the app's in-memory locations and the consent log."""
 
-    def __init__(self, locations: SharedLocations) -> None:
+    def __init__(self, locations: SharedLocations, consents: ConsentLog) -> None:
         self._locations = locations
+        self._consents = consents
+
+    def _decide(self, tracker: Tracker, granted: bool) -> None:
+        language = (tracker.latest_message.get("metadata") or {}).get("language") or "en"
+        self._consents.record(tracker.sender_id, "location", granted, language)
 
 
 class ActionOfferLocation(_LocationAction):
@@ -68,6 +74,7 @@ class ActionLocationConsent(_LocationAction):
         return "action_location_consent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        self._decide(tracker, True)
         self._locations.consent(tracker.sender_id)
         if self._locations.for_hotline(tracker.sender_id) is not None:
             _say(dispatcher, "location.received", menu="main")
@@ -83,6 +90,7 @@ class ActionLocationDecline(_LocationAction):
         return "action_location_decline"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        self._decide(tracker, False)
         self._locations.withdraw(tracker.sender_id)
         _say(dispatcher, "location.declined", "menu.prompt", menu="main")
         return []
@@ -95,6 +103,8 @@ class ActionStop(_LocationAction):
         return "action_stop"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        if self._locations.has_consent(tracker.sender_id):
+            self._decide(tracker, False)
         self._locations.withdraw(tracker.sender_id)
         _say(dispatcher, "stop.done")
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rasa_sdk import Action
 
+from actions.data_rights import ActionAskForget, ActionForget, ActionKeepData, ActionWhatKept, ActionWithdrawConsent
 from actions.hotlines import ActionGiveHotlines, ActionRequestHuman
 from actions.location import (
     ActionLocationConsent,
@@ -13,12 +14,16 @@ from actions.location import (
     ActionStop,
 )
 from actions.triage import ActionTrackTriage, ActionTriage
+from core.consent import ConsentLog
+from core.data_rights import PersonalData
 from core.directory import Directory
 from core.locations import SharedLocations
 from triage import catalogue, cues
 
 
-def all_actions(directory: Directory, locations: SharedLocations) -> list[Action]:
+def all_actions(
+    directory: Directory, locations: SharedLocations, consents: ConsentLog, personal_data: PersonalData
+) -> list[Action]:
     """Every custom action, built with what it needs."""
     indicators, phrases = catalogue.load(), cues.load_all()
     return [
@@ -26,9 +31,14 @@ def all_actions(directory: Directory, locations: SharedLocations) -> list[Action
         ActionRequestHuman(directory),
         ActionTriage(indicators, phrases, directory),
         ActionTrackTriage(indicators, phrases, directory),
-        ActionOfferLocation(locations),
-        ActionLocationReceived(locations),
-        ActionLocationConsent(locations),
-        ActionLocationDecline(locations),
-        ActionStop(locations),
+        ActionOfferLocation(locations, consents),
+        ActionLocationReceived(locations, consents),
+        ActionLocationConsent(locations, consents),
+        ActionLocationDecline(locations, consents),
+        ActionStop(locations, consents),
+        ActionWhatKept(personal_data),
+        ActionWithdrawConsent(consents, locations),
+        ActionAskForget(),
+        ActionForget(),
+        ActionKeepData(),
     ]

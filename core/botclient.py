@@ -33,14 +33,15 @@ def _part(raw: object) -> TextPart:
 def to_outbound(message: dict) -> Outbound:
     """Turn one message of Rasa's REST answer into an `Outbound`.
 
-    Every bot text is a custom payload `{"say": [...], "menu": ...}`; anything else (a plain
+    Every bot text is a custom payload `{"say": [...], "menu": ..., "forget": true?}`; anything else (a plain
     text from a Rasa default action) becomes the not-understood answer, never raw text.
     """
     custom = message.get("custom")
     if isinstance(custom, dict) and isinstance(custom.get("say"), list):
         try:
             menu = custom.get("menu")
-            return Outbound(tuple(_part(p) for p in custom["say"]), menu if isinstance(menu, str) else None)
+            parts = tuple(_part(p) for p in custom["say"])
+            return Outbound(parts, menu if isinstance(menu, str) else None, forget=custom.get("forget") is True)
         except ValueError:
             logger.warning("bot sent an unreadable payload")
     return Outbound.keys("fallback.not_understood", menu="main")

@@ -7,7 +7,8 @@ one at a time, in order. If the bot fails, the person still gets the hotline num
 
 Besides text and buttons: a shared location is held in memory (`core.locations`) and the bot
 is told that one arrived; opening the chat greets; closing it (LINE's unfollow) marks the
-conversation so nothing more is sent; an unsent message is blanked in the transcript.
+conversation so nothing more is sent; an unsent message is blanked in the transcript; an
+answer that confirms "forget me" deletes everything kept about the conversation once given.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import weakref
 from dataclasses import dataclass
 
 from core.botclient import BotClient, BotUnavailable
+from core.data_rights import PersonalData
 from core.directory import Directory, hotline_parts
 from core.identity import conversation_id, message_ref
 from core.language import detect, named_language, normalise, unsupported_script
@@ -78,6 +80,7 @@ class Conversations:
         directory: Directory,
         locations: SharedLocations,
         transcripts: Transcripts,
+        personal_data: PersonalData,
     ) -> None:
         self._secret_key = secret_key
         self._default_language = default_language
@@ -87,6 +90,7 @@ class Conversations:
         self._directory = directory
         self._locations = locations
         self._transcripts = transcripts
+        self._personal_data = personal_data
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, conversation: str) -> asyncio.Lock:
@@ -161,6 +165,10 @@ class Conversations:
                     metadata["message_ref"] = message_ref(self._secret_key, inbound.channel, inbound.message_id)
                 outbounds = await self._ask_bot(key, message, metadata)
             await asyncio.to_thread(self._save, record)
+            if any(outbound.forget for outbound in outbounds):
+                # The bot has saved its last turn: now everything kept about the person goes.
+                await asyncio.to_thread(self._personal_data.forget, key)
+                logger.info("conversation forgotten at the person's request", extra={"channel": inbound.channel})
             return Replies(language, [self._catalog.render(outbound, language) for outbound in outbounds])
 
     async def _close(self, channel: str, channel_user: str) -> Replies:

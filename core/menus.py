@@ -32,6 +32,7 @@ MENUS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     # Equal, neutral choices; nothing is pre-selected (DNH-4, DNH-5).
     "location_consent": (("menu.yes", "/consent_location"), ("menu.no", "/decline_location")),
+    "forget_confirm": (("menu.yes", "/confirm_forget"), ("menu.no", "/keep_data")),
     # SHARE_LOCATION asks the person's app for the location; it never reaches the bot.
     "send_location": (("menu.send_location", SHARE_LOCATION), ("menu.cancel", "/decline_location")),
     "answer": (("menu.yes", "/affirm"), ("menu.no", "/deny"), ("menu.skip", "/skip_question"), ("menu.stop", "/stop")),

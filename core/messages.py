@@ -138,10 +138,15 @@ class TextPart:
 
 @dataclass(frozen=True)
 class Outbound:
-    """One answer to a person: the texts to say, in order, and an optional menu."""
+    """One answer to a person: the texts to say, in order, and an optional menu.
+
+    `forget` marks the answer that confirms "forget me": once it is given, the app deletes
+    everything kept about the conversation.
+    """
 
     say: tuple[TextPart, ...]
     menu: str | None = None
+    forget: bool = False
 
     @classmethod
     def keys(cls, *keys: str, menu: str | None = None) -> "Outbound":

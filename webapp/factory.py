@@ -21,7 +21,9 @@ from channels import webhook_channels
 from channels.webchat import WebChat
 from core import logs
 from core.botclient import BotClient
+from core.consent import ConsentLog
 from core.conversation import Conversations
+from core.data_rights import PersonalData
 from core.delivery import Delivery, SeenEvents
 from core.directory import Directory
 from core.locales import Catalog
@@ -45,6 +47,8 @@ def create_app(settings: Settings) -> FastAPI:
     bot = BotClient(settings.resolved_bot_url(), settings.bot_timeout_seconds, settings.bot_api_token.get_secret_value())
     locations = SharedLocations()
     transcripts = Transcripts(settings.resolved_tracker_store_url())
+    consents = ConsentLog(database, catalog)
+    personal_data = PersonalData(database, transcripts, locations, consents)
     conversations = Conversations(
         secret_key=settings.secret_key.get_secret_value(),
         default_language=settings.default_language,
@@ -54,12 +58,13 @@ def create_app(settings: Settings) -> FastAPI:
         directory=directory,
         locations=locations,
         transcripts=transcripts,
+        personal_data=personal_data,
     )
     seen = SeenEvents(database)
     delivery = Delivery(conversations, seen)
     channels = webhook_channels(settings, catalog)
     executor = ActionExecutor()
-    for action in all_actions(directory, locations):
+    for action in all_actions(directory, locations, consents, personal_data):
         executor.register_action(action)
     webchat = WebChat(conversations, catalog, settings)
 

@@ -3,7 +3,8 @@
 Rasa keeps every message's text in its tracker store (table `events`, one JSON `data` column
 per event). When a person takes a message back (LINE's unsend), its text is blanked there:
 the event stays, so the dialogue's history still makes sense, but its words are gone. The
-message is found by the pseudonymous `message_ref` the app put in its metadata.
+message is found by the pseudonymous `message_ref` the app put in its metadata. When a person
+asks to be forgotten, every event of their conversation is deleted.
 
 Must not import any web framework or Rasa.
 """
@@ -40,6 +41,21 @@ class Transcripts:
                 connection.execute(update, {"data": json.dumps(data), "id": row_id})
                 changed += 1
         return changed
+
+    def has_events(self, conversation: str) -> bool:
+        """True when the tracker store holds any event of `conversation`."""
+        with self._engine.connect() as connection:
+            if not inspect(connection).has_table("events"):
+                return False
+            found = connection.execute(text("SELECT 1 FROM events WHERE sender_id = :s LIMIT 1"), {"s": conversation})
+            return found.first() is not None
+
+    def erase(self, conversation: str) -> int:
+        """Delete every event of `conversation`; return how many were deleted."""
+        with self._engine.begin() as connection:
+            if not inspect(connection).has_table("events"):
+                return 0
+            return connection.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": conversation}).rowcount
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -8,7 +8,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.registry import all_actions
 from core.directory import Directory
-from core.locations import SharedLocations
 from core.locales import LOCALES_DIR, load_file
 from core.settings import ROOT
 
@@ -20,12 +19,16 @@ def domain_actions() -> set[str]:
     return names
 
 
-def test_registry_and_domain_name_the_same_actions():
-    assert {action.name() for action in all_actions(Directory.load(), SharedLocations())} == domain_actions()
+def actions(stores) -> list:
+    return all_actions(Directory.load(), stores.locations, stores.consents, stores.personal_data)
 
 
-def test_request_human_gives_hotlines_by_locale_key():
-    action = next(a for a in all_actions(Directory.load(), SharedLocations()) if a.name() == "action_request_human")
+def test_registry_and_domain_name_the_same_actions(stores):
+    assert {action.name() for action in actions(stores)} == domain_actions()
+
+
+def test_request_human_gives_hotlines_by_locale_key(stores):
+    action = next(a for a in actions(stores) if a.name() == "action_request_human")
     dispatcher = CollectingDispatcher()
     tracker = Tracker("c", {}, {}, [], False, None, {}, "action_listen")
     events = asyncio.run(action.run(dispatcher, tracker, {}))

@@ -17,6 +17,7 @@ from core.messages import (
     LocationContent,
     OpenedContent,
     Outbound,
+    PostbackContent,
     TextContent,
     UnsentContent,
     UnsupportedContent,
@@ -31,7 +32,20 @@ class FakeBot:
 
     async def send(self, conversation_id: str, message: str, metadata: dict) -> list[Outbound]:
         self.sent.append((conversation_id, message, metadata))
+        if message == "/confirm_forget":
+            return [Outbound(Outbound.keys("data.forgotten").say, forget=True)]
         return [Outbound.keys("thanks.welcome")]
+
+
+class FakePersonalData:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.forgotten: list[tuple[str, bool]] = []
+
+    def forget(self, conversation: str) -> None:
+        with self.database.session() as session:
+            saved = session.get(Conversation, conversation) is not None
+        self.forgotten.append((conversation, saved))
 
 
 class FakeTranscripts:
@@ -48,6 +62,7 @@ def router(tmp_path):
     database = Database(f"sqlite:///{tmp_path / 'saphan.db'}")
     database.migrate()
     bot, transcripts, locations = FakeBot(), FakeTranscripts(), SharedLocations()
+    personal_data = FakePersonalData(database)
     conversations = Conversations(
         secret_key="k",
         default_language="en",
@@ -57,8 +72,9 @@ def router(tmp_path):
         directory=Directory.load(),
         locations=locations,
         transcripts=transcripts,
+        personal_data=personal_data,
     )
-    yield conversations, bot, transcripts, locations, database
+    yield conversations, bot, transcripts, locations, database, personal_data
     database.dispose()
 
 
@@ -67,7 +83,7 @@ def event(content, **extra) -> Inbound:
 
 
 def test_a_location_is_held_and_the_bot_told_with_the_message_reference(router):
-    conversations, bot, _, locations, _ = router
+    conversations, bot, _, locations, _, _ = router
     asyncio.run(conversations.handle(event(LocationContent(13.7, 100.5), message_id="9")))
     key = conversations.key("telegram", "42")
     (sender, message, metadata), = bot.sent
@@ -77,7 +93,7 @@ def test_a_location_is_held_and_the_bot_told_with_the_message_reference(router):
 
 
 def test_a_live_locations_new_fix_is_not_answered_and_not_sent_to_the_bot(router):
-    conversations, bot, _, locations, _ = router
+    conversations, bot, _, locations, _, _ = router
     key = conversations.key("telegram", "42")
     asyncio.run(conversations.handle(event(LocationContent(13.7, 100.5))))
     locations.consent(key)
@@ -87,7 +103,7 @@ def test_a_live_locations_new_fix_is_not_answered_and_not_sent_to_the_bot(router
 
 
 def test_a_group_chat_gets_the_refusal_and_no_conversation_is_made(router):
-    conversations, bot, _, _, database = router
+    conversations, bot, _, _, database, _ = router
     replies = asyncio.run(conversations.handle(event(UnsupportedContent(GROUP_CHAT), language_hint="th")))
     assert [m.text for m in replies.messages] == [Catalog.load().text("th", "errors.private_only")]
     assert bot.sent == []
@@ -96,7 +112,7 @@ def test_a_group_chat_gets_the_refusal_and_no_conversation_is_made(router):
 
 
 def test_closing_marks_the_conversation_and_opening_again_reopens_it(router):
-    conversations, bot, _, _, database = router
+    conversations, bot, _, _, database, _ = router
     key = conversations.key("telegram", "42")
     asyncio.run(conversations.handle(event(OpenedContent(), language_hint="km")))
     assert bot.sent[-1][1] == "/greet" and bot.sent[-1][2]["language"] == "km"
@@ -109,10 +125,20 @@ def test_closing_marks_the_conversation_and_opening_again_reopens_it(router):
 
 
 def test_an_unsent_message_is_blanked_by_the_same_reference_the_bot_got(router):
-    conversations, bot, transcripts, _, _ = router
+    conversations, bot, transcripts, _, _, _ = router
     asyncio.run(conversations.handle(event(TextContent("they took my passport"), message_id="77")))
     replies = asyncio.run(conversations.handle(event(UnsentContent("77"))))
     assert replies.messages == []
     key = conversations.key("telegram", "42")
     assert transcripts.blanked == [(key, bot.sent[0][2]["message_ref"])]
     assert len(bot.sent) == 1
+
+
+def test_the_answer_confirming_forget_me_deletes_after_the_conversation_was_saved(router):
+    conversations, _, _, _, _, personal_data = router
+    asyncio.run(conversations.handle(event(TextContent("hello"))))
+    replies = asyncio.run(conversations.handle(event(PostbackContent("/confirm_forget"))))
+    assert [m.text for m in replies.messages] == [Catalog.load().text("en", "data.forgotten")]
+    key = conversations.key("telegram", "42")
+    # Deleted after the router saved its own state, so nothing is written back afterwards.
+    assert personal_data.forgotten == [(key, True)]

@@ -1,0 +1,65 @@
+"""What Saphan keeps about a person, and deleting all of it ("forget me").
+
+A conversation's personal data is: its row (pseudonymous id, channel kind, language), its
+consent decisions, a location held in memory, and its messages in Rasa's tracker store.
+`summary` says which of these exist now; `forget` deletes every one of them. Nothing has
+been handed to a hotline yet in any conversation: the handoff records will join here.
+
+Must not import any web framework, channel SDK or Rasa.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete
+
+from core.consent import ConsentLog
+from core.locations import SharedLocations
+from core.records.db import Database
+from core.records.models import ConsentDecision, Conversation
+from core.records.transcripts import Transcripts
+
+
+@dataclass(frozen=True)
+class KeptData:
+    """What is kept about one conversation right now."""
+
+    language: str | None
+    has_transcript: bool
+    consents: tuple[str, ...]  # the kinds the person answered (yes or no)
+    location_for_hotline: bool
+
+
+class PersonalData:
+    """Reads and deletes everything kept about a conversation."""
+
+    def __init__(
+        self, database: Database, transcripts: Transcripts, locations: SharedLocations, consents: ConsentLog
+    ) -> None:
+        self._database = database
+        self._transcripts = transcripts
+        self._locations = locations
+        self._consents = consents
+
+    def summary(self, conversation: str) -> KeptData:
+        """What is kept about `conversation` now."""
+        with self._database.session() as session:
+            record = session.get(Conversation, conversation)
+            language = record.language if record else None
+        return KeptData(
+            language=language,
+            has_transcript=self._transcripts.has_events(conversation),
+            consents=tuple(self._consents.current(conversation)),
+            location_for_hotline=self._locations.for_hotline(conversation) is not None,
+        )
+
+    def forget(self, conversation: str) -> None:
+        """Delete the conversation's location, consent decisions, row and messages in the bot's
+        tracker store. Run it after the bot has saved its last turn, or the bot writes it back."""
+        self._locations.withdraw(conversation)
+        with self._database.session() as session:
+            session.execute(delete(ConsentDecision).where(ConsentDecision.conversation_id == conversation))
+            session.execute(delete(Conversation).where(Conversation.id == conversation))
+            session.commit()
+        self._transcripts.erase(conversation)
