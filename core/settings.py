@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     message_max_chars: int = 4000
     webchat_allowed_origins: list[str] = []
     default_language: str = "en"
+    retention_days: int = 90
+    purge_interval_hours: float = 24.0
     public_url: str = ""
     line_channel_secret: SecretStr = Field(default=SecretStr(""))
     line_channel_access_token: SecretStr = Field(default=SecretStr(""))

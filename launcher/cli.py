@@ -77,6 +77,12 @@ COMMANDS: dict[str, Command] = {
         "launcher.telegram_webhook:command",
         ((("action",), {"choices": ["set-webhook"], "help": "set-webhook: tell Telegram where to deliver updates"}),),
     ),
+    "purge": Command(
+        "delete conversations and transcripts older than the retention period (SAPHAN_RETENTION_DAYS)",
+        ("app",),
+        "launcher.commands:purge",
+        ((("--days",), {"type": int, "help": "the retention period in days (default: SAPHAN_RETENTION_DAYS, 90)"}),),
+    ),
     "bench": Command(
         "run the benchmarks under bench/ (not part of the tests)",
         ("app", "dev", "bot"),

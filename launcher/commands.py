@@ -11,8 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.locales import Catalog
 from core.records.db import Database
 from core.settings import ROOT, Settings
+from core.stores import open_stores
 from launcher import localsecrets, processes, training
 
 
@@ -128,6 +130,26 @@ def triage(args: argparse.Namespace) -> int:
     with source, _bot_only(settings):
         failed = evaluation.triage_lines(settings, source, sys.stdout, sys.stderr)
     return 1 if failed else 0
+
+
+def purge(args: argparse.Namespace) -> int:
+    """Delete what is older than the retention period, once, and say how much."""
+    settings = _settings()
+    days = args.days if args.days is not None else settings.retention_days
+    stores = open_stores(settings, Catalog.load())
+    try:
+        stores.database.migrate()
+        purged = stores.retention.purge(days)
+    except ValueError as error:
+        print(f"saphan: {error}", file=sys.stderr)
+        return 2
+    finally:
+        stores.dispose()
+    print(
+        f"saphan: deleted {purged.conversations} conversations and {purged.transcripts} other transcripts "
+        f"untouched for {days} days, and {purged.event_ids} old redelivery ids"
+    )
+    return 0
 
 
 def bench(args: argparse.Namespace) -> int:

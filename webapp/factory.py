@@ -21,16 +21,13 @@ from channels import webhook_channels
 from channels.webchat import WebChat
 from core import logs
 from core.botclient import BotClient
-from core.consent import ConsentLog
 from core.conversation import Conversations
-from core.data_rights import PersonalData
-from core.delivery import Delivery, SeenEvents
+from core.delivery import Delivery
 from core.directory import Directory
 from core.locales import Catalog
-from core.locations import SharedLocations
-from core.records.db import Database
-from core.records.transcripts import Transcripts
+from core.retention import Retention
 from core.settings import Settings
+from core.stores import open_stores
 from webapp import health
 
 logger = logging.getLogger(__name__)
@@ -43,37 +40,33 @@ def create_app(settings: Settings) -> FastAPI:
     settings.require_secrets()
     catalog = Catalog.load()
     directory = Directory.load()
-    database = Database(settings.resolved_database_url())
+    stores = open_stores(settings, catalog)
     bot = BotClient(settings.resolved_bot_url(), settings.bot_timeout_seconds, settings.bot_api_token.get_secret_value())
-    locations = SharedLocations()
-    transcripts = Transcripts(settings.resolved_tracker_store_url())
-    consents = ConsentLog(database, catalog)
-    personal_data = PersonalData(database, transcripts, locations, consents)
     conversations = Conversations(
         secret_key=settings.secret_key.get_secret_value(),
         default_language=settings.default_language,
-        database=database,
+        database=stores.database,
         bot=bot,
         catalog=catalog,
         directory=directory,
-        locations=locations,
-        transcripts=transcripts,
-        personal_data=personal_data,
+        locations=stores.locations,
+        transcripts=stores.transcripts,
+        personal_data=stores.personal_data,
     )
-    seen = SeenEvents(database)
-    delivery = Delivery(conversations, seen)
+    delivery = Delivery(conversations, stores.seen)
     channels = webhook_channels(settings, catalog)
     executor = ActionExecutor()
-    for action in all_actions(directory, locations, consents, personal_data):
+    for action in all_actions(directory, stores.locations, stores.consents, stores.personal_data):
         executor.register_action(action)
     webchat = WebChat(conversations, catalog, settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        database.migrate()
-        seen.forget_old()
+        stores.database.migrate()
+        purging = asyncio.create_task(_purge_regularly(stores.retention, settings))
         logger.info("app started", extra={"channels": ",".join(c.name for c in channels)})
         yield
+        purging.cancel()
         try:
             await asyncio.wait_for(delivery.drain(), SHUTDOWN_DRAIN_SECONDS)
         except asyncio.TimeoutError:
@@ -81,18 +74,31 @@ def create_app(settings: Settings) -> FastAPI:
         for channel in channels:
             await channel.aclose()
         await bot.aclose()
-        transcripts.dispose()
-        database.dispose()
+        stores.dispose()
 
     app = FastAPI(title="Saphan", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.middleware("http")(_guard_and_log)
-    app.include_router(health.router(database, bot))
+    app.include_router(health.router(stores.database, bot))
     app.include_router(webchat.router())
     for channel in channels:
         app.include_router(channel.router(delivery))
     app.mount("/chat/static", webchat.static_files(), name="webchat-static")
     app.include_router(action_endpoint.router(executor, settings.action_token.get_secret_value()))
     return app
+
+
+async def _purge_regularly(retention: Retention, settings: Settings) -> None:
+    """Delete what is older than the retention period now, then every `purge_interval_hours`."""
+    while True:
+        try:
+            purged = await asyncio.to_thread(retention.purge, settings.retention_days)
+            logger.info(
+                "purge done",
+                extra={"conversations": purged.conversations, "transcripts": purged.transcripts},
+            )
+        except Exception as error:  # a failed purge is retried at the next interval, never fatal
+            logger.error("purge failed", extra={"error": type(error).__name__})
+        await asyncio.sleep(settings.purge_interval_hours * 3600)
 
 
 async def _guard_and_log(request: Request, call_next):

@@ -57,6 +57,18 @@ class Transcripts:
                 return 0
             return connection.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": conversation}).rowcount
 
+    def erase_older_than(self, timestamp: float) -> int:
+        """Delete the transcripts whose newest event is older than `timestamp` (seconds since
+        the epoch, as Rasa stores it); return how many conversations were deleted."""
+        stale = text("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff")
+        with self._engine.begin() as connection:
+            if not inspect(connection).has_table("events"):
+                return 0
+            senders = [sender for (sender,) in connection.execute(stale, {"cutoff": timestamp})]
+            for sender in senders:
+                connection.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": sender})
+        return len(senders)
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self._engine.dispose()

@@ -1,0 +1,51 @@
+"""Everything the app keeps, opened together from the settings: one way to build them.
+
+The app factory and the launcher's one-shot commands (`./saphan purge`) both use `open_stores`,
+so a store is never wired two ways.
+
+Must not import any web framework, channel SDK or Rasa.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.consent import ConsentLog
+from core.data_rights import PersonalData
+from core.delivery import SeenEvents
+from core.locales import Catalog
+from core.locations import SharedLocations
+from core.records.db import Database
+from core.records.transcripts import Transcripts
+from core.retention import Retention
+from core.settings import Settings
+
+
+@dataclass(frozen=True)
+class Stores:
+    """The app's database, the bot's transcripts and what is built on them."""
+
+    database: Database
+    transcripts: Transcripts
+    locations: SharedLocations
+    consents: ConsentLog
+    personal_data: PersonalData
+    seen: SeenEvents
+    retention: Retention
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.transcripts.dispose()
+        self.database.dispose()
+
+
+def open_stores(settings: Settings, catalog: Catalog) -> Stores:
+    """The stores for `settings` (nothing is connected until first use)."""
+    database = Database(settings.resolved_database_url())
+    transcripts = Transcripts(settings.resolved_tracker_store_url())
+    locations = SharedLocations()
+    consents = ConsentLog(database, catalog)
+    personal_data = PersonalData(database, transcripts, locations, consents)
+    seen = SeenEvents(database)
+    retention = Retention(database, transcripts, personal_data, seen)
+    return Stores(database, transcripts, locations, consents, personal_data, seen, retention)
