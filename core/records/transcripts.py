@@ -15,31 +15,43 @@ import json
 
 from sqlalchemy import create_engine, inspect, text
 
+from core.records.db import with_postgresql_driver
+
 
 class Transcripts:
     """Rasa's tracker store, reached with its own database URL."""
 
     def __init__(self, url: str) -> None:
-        self._engine = create_engine(url, pool_pre_ping=True)
+        self._engine = create_engine(with_postgresql_driver(url, "psycopg"), pool_pre_ping=True)
 
     def blank(self, conversation: str, message_ref: str) -> int:
-        """Blank the text of the person's message `message_ref`; return how many events changed."""
-        select = text("SELECT id, data FROM events WHERE sender_id = :sender AND type_name = 'user'")
+        """Blank the text of the person's message `message_ref` wherever the conversation's
+        events hold it (the message itself, and any later event quoting it whole, such as the
+        triage's evidence); return how many events changed."""
+        select = text("SELECT id, type_name, data FROM events WHERE sender_id = :sender ORDER BY id")
         update = text("UPDATE events SET data = :data WHERE id = :id")
-        changed = 0
         with self._engine.begin() as connection:
             if not inspect(connection).has_table("events"):
                 return 0  # the bot has kept nothing yet
-            for row_id, raw in connection.execute(select, {"sender": conversation}).all():
-                data = json.loads(raw)
-                if (data.get("metadata") or {}).get("message_ref") != message_ref:
-                    continue
-                data["text"] = ""
-                parse_data = data.get("parse_data") or {}
-                parse_data.update(text="", entities=[])
-                data["parse_data"] = parse_data
-                connection.execute(update, {"data": json.dumps(data), "id": row_id})
-                changed += 1
+            rows = [
+                (row_id, kind, json.loads(raw))
+                for row_id, kind, raw in connection.execute(select, {"sender": conversation})
+            ]
+            unsent = {
+                data["text"]
+                for _, kind, data in rows
+                if kind == "user"
+                and (data.get("metadata") or {}).get("message_ref") == message_ref
+                and data.get("text")
+            }
+            changed = 0
+            for row_id, _, data in rows:
+                blanked = _without(data, unsent)
+                if (blanked.get("metadata") or {}).get("message_ref") == message_ref:
+                    blanked["parse_data"] = {**(blanked.get("parse_data") or {}), "entities": []}
+                if blanked != data:
+                    connection.execute(update, {"data": json.dumps(blanked), "id": row_id})
+                    changed += 1
         return changed
 
     def has_events(self, conversation: str) -> bool:
@@ -72,3 +84,14 @@ class Transcripts:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self._engine.dispose()
+
+
+def _without(value, texts: set[str]):
+    """`value` with every string among `texts` replaced by "" (in lists and dicts too)."""
+    if isinstance(value, str):
+        return "" if value in texts else value
+    if isinstance(value, list):
+        return [_without(item, texts) for item in value]
+    if isinstance(value, dict):
+        return {key: _without(item, texts) for key, item in value.items()}
+    return value

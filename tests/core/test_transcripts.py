@@ -52,3 +52,23 @@ def test_no_tracker_store_yet_means_nothing_to_blank(tmp_path):
     transcripts = Transcripts(f"sqlite:///{tmp_path / 'absent.db'}")
     assert transcripts.blank("c1", "ref-1") == 0
     transcripts.dispose()
+
+
+def test_a_later_event_quoting_the_unsent_message_whole_is_blanked_too(tmp_path):
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    engine = create_engine(url)
+    unsent, kept = "I am 16 and they took my passport", "I am in Bangkok"
+    triage_slot = {"event": "slot", "name": "triage",
+                   "value": {"indicators": [{"evidence": {"text": unsent}}, {"evidence": {"text": kept}}]}}  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(text(RASA_EVENTS))
+        for kind, data in (("user", user_event(unsent, "ref-1")), ("user", user_event(kept, "ref-2")),
+                           ("slot", json.dumps(triage_slot))):  # fmt: skip
+            connection.execute(
+                text("INSERT INTO events (sender_id, type_name, data) VALUES ('c1', :k, :d)"), {"k": kind, "d": data}
+            )
+    assert Transcripts(url).blank("c1", "ref-1") == 2
+    with engine.connect() as connection:
+        stored = [d for (d,) in connection.execute(text("SELECT data FROM events ORDER BY id"))]
+    assert all(unsent not in data for data in stored)
+    assert kept in stored[1] and kept in stored[2]
