@@ -14,6 +14,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.records.db import with_postgresql_driver
 from core.settings import ROOT, Settings
 from launcher.envsetup import app_python, bot_python
 from launcher.training import process_environment
@@ -80,7 +81,7 @@ def children(settings: Settings, model: Path, log_dir: Path | None = None) -> li
             "--interface", "127.0.0.1", "--port", str(settings.bot_port),
             "--quiet",
         ],  # fmt: skip
-        env=process_environment(settings),
+        env=bot_environment(settings),
         ready_url=f"http://127.0.0.1:{settings.bot_port}/status?token={token}",
         log=log_dir / "bot.log" if log_dir else None,
     )
@@ -96,6 +97,13 @@ def children(settings: Settings, model: Path, log_dir: Path | None = None) -> li
         log=log_dir / "app.log" if log_dir else None,
     )
     return [bot, app]
+
+
+def bot_environment(settings: Settings) -> dict[str, str]:
+    """The bot's environment, with the tracker store's URL as Rasa opens it: SQLite as it is,
+    PostgreSQL through psycopg2 (the driver Rasa's SQLAlchemy 1.4 has)."""
+    tracker_store_url = with_postgresql_driver(settings.resolved_tracker_store_url(), "psycopg2")
+    return {**process_environment(settings), "SAPHAN_TRACKER_STORE_URL": tracker_store_url}
 
 
 class Supervisor:

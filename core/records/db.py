@@ -1,11 +1,17 @@
-"""The database: one engine per process, one session per unit of work, schema by Alembic."""
+"""The database: one engine per process, one session per unit of work, schema by Alembic.
+
+The app's records live in SQLite by default and in PostgreSQL when the URL names it; the app
+reaches PostgreSQL through psycopg 3, whichever driver (or `postgres://` shorthand) the URL names.
+
+Must not import any web framework, channel SDK or Rasa.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import ROOT
@@ -15,10 +21,10 @@ class Database:
     """An engine and its session factory for one database URL."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        self.url = with_postgresql_driver(url, "psycopg")
+        if self.url.startswith("sqlite:///"):
+            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(self.url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.session: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
@@ -45,6 +51,21 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def with_postgresql_driver(url: str, driver: str) -> str:
+    """`url` with PostgreSQL reached through `driver`; any other database's URL as it is.
+
+    The app has psycopg 3 (`psycopg`) and Rasa's SQLAlchemy 1.4 has psycopg2 (`psycopg2`), so
+    one PostgreSQL URL, in any spelling, serves both.
+
+    Raises:
+        sqlalchemy.exc.ArgumentError: `url` is not a database URL.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() not in ("postgresql", "postgres"):
+        return url
+    return parsed.set(drivername=f"postgresql+{driver}").render_as_string(hide_password=False)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware."""
     return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware time, stored in UTC and read back timezone-aware on every database
+    (SQLite keeps no time zone, so its times would otherwise come back naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """Store the time in UTC."""
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """Read the time back as UTC, with its time zone."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -26,10 +44,10 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(8))
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_active_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when the person blocked or left the chat (LINE's unfollow): nothing more is sent.
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ChannelEvent(Base):
@@ -42,7 +60,7 @@ class ChannelEvent(Base):
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     event_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class ConsentDecision(Base):
@@ -57,4 +75,4 @@ class ConsentDecision(Base):
     text_key: Mapped[str] = mapped_column(String(64))
     text_version: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
