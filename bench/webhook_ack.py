@@ -68,7 +68,9 @@ async def webhook_round(app: str, platform: FakePlatform, concurrency: int) -> t
             started = time.monotonic()
             sent_at[token] = started
             response = await client.post(
-                "/webhooks/line", content=body, headers={"X-Line-Signature": signature.decode(), "Content-Type": "application/json"}
+                "/webhooks/line",
+                content=body,
+                headers={"X-Line-Signature": signature.decode(), "Content-Type": "application/json"},
             )
             response.raise_for_status()
             answers.append(time.monotonic() - started)

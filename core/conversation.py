@@ -126,7 +126,9 @@ class Conversations:
 
     async def greet(self, channel: str, channel_user: str, language_hint: str | None) -> Replies:
         """Open a conversation: the bot's greeting, in the hinted language if there is no other."""
-        opened = Inbound(channel=channel, channel_user=channel_user, content=OpenedContent(), language_hint=language_hint)
+        opened = Inbound(
+            channel=channel, channel_user=channel_user, content=OpenedContent(), language_hint=language_hint
+        )
         return await self._exchange(opened, lambda record: GREETING_PAYLOAD)
 
     def key(self, channel: str, channel_user: str) -> str:

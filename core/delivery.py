@@ -54,7 +54,9 @@ class SeenEvents:
     def forget_old(self) -> int:
         """Drop event ids older than a week; return how many were dropped."""
         with self._database.session() as session:
-            result = session.execute(delete(ChannelEvent).where(ChannelEvent.received_at < utcnow() - REMEMBER_EVENTS_FOR))
+            result = session.execute(
+                delete(ChannelEvent).where(ChannelEvent.received_at < utcnow() - REMEMBER_EVENTS_FOR)
+            )
             session.commit()
             return result.rowcount or 0
 

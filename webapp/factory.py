@@ -41,7 +41,9 @@ def create_app(settings: Settings) -> FastAPI:
     catalog = Catalog.load()
     directory = Directory.load()
     stores = open_stores(settings, catalog)
-    bot = BotClient(settings.resolved_bot_url(), settings.bot_timeout_seconds, settings.bot_api_token.get_secret_value())
+    bot = BotClient(
+        settings.resolved_bot_url(), settings.bot_timeout_seconds, settings.bot_api_token.get_secret_value()
+    )
     conversations = Conversations(
         secret_key=settings.secret_key.get_secret_value(),
         default_language=settings.default_language,

@@ -120,7 +120,10 @@ def app_client(tmp_path_factory):
         telegram_api.install(platform)
         var_dir = tmp_path_factory.mktemp("fuzz")
         settings = make_settings(
-            var_dir, bot_url=f"http://127.0.0.1:{free_port()}", bot_timeout_seconds=1.0, **channel_settings(platform.url)
+            var_dir,
+            bot_url=f"http://127.0.0.1:{free_port()}",
+            bot_timeout_seconds=1.0,
+            **channel_settings(platform.url),
         )
         with TestClient(create_app(settings)) as client:
             yield client, platform

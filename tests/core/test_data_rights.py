@@ -50,7 +50,9 @@ def test_forget_deletes_the_row_the_consents_the_location_and_the_transcript(tmp
         locations.consent(conversation)
         locations.receive(conversation, LocationContent(11.55, 104.92))
     kept = data.summary("c1")
-    assert kept.language == "km" and kept.has_transcript and kept.consents == ("location",) and kept.location_for_hotline
+    assert (
+        kept.language == "km" and kept.has_transcript and kept.consents == ("location",) and kept.location_for_hotline
+    )
 
     data.forget("c1")
 

@@ -36,7 +36,9 @@ def stores(tmp_path):
 def add_conversation(stores, conversation: str, days_ago: float) -> None:
     with stores.database.session() as session:
         at = utcnow() - timedelta(days=days_ago)
-        session.add(Conversation(id=conversation, channel="line", language="vi", language_chosen=True, last_active_at=at))
+        session.add(
+            Conversation(id=conversation, channel="line", language="vi", language_chosen=True, last_active_at=at)
+        )
         session.commit()
     stores.consents.record(conversation, "location", True, "vi")
     stores.locations.consent(conversation)
