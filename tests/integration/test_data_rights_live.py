@@ -9,50 +9,40 @@ import pytest
 from sqlalchemy import create_engine
 
 from core.identity import conversation_id
-from core.menus import language_payload
 from tests.core.test_data_rights import rows_mentioning
-from tests.integration.test_webchat_conversation import TEXTS, Chat, bot_texts
+from tests.integration.test_webchat_conversation import TEXTS, bot_texts
 
 pytestmark = pytest.mark.integration
 EN = TEXTS["en"]
 
 
-@pytest.fixture
-def chat(stack):
-    settings, _ = stack
-    client = Chat(f"ws://127.0.0.1:{settings.app_port}/chat/ws")
-    client.hello()
-    client.press(language_payload("en"))
-    yield client
-    client.close()
 
-
-def test_what_is_kept_names_the_location_consent_and_that_nothing_was_sent(chat):
-    chat.press("/share_location")
-    chat.press("/consent_location")
-    answer = bot_texts(chat.say("what do you keep about me?"))
+def test_what_is_kept_names_the_location_consent_and_that_nothing_was_sent(english_chat):
+    english_chat.press("/share_location")
+    english_chat.press("/consent_location")
+    answer = bot_texts(english_chat.say("what do you keep about me?"))
     assert EN["data.kept_intro"] in answer and EN["data.kept_consents"] in answer
     assert EN["data.shared_none"] in answer
 
 
-def test_no_to_forgetting_keeps_everything(chat):
-    assert EN["data.forget_ask"] in bot_texts(chat.say("please delete all my data"))
-    assert EN["data.not_deleted"] in bot_texts(chat.press("/keep_data"))
+def test_no_to_forgetting_keeps_everything(english_chat):
+    assert EN["data.forget_ask"] in bot_texts(english_chat.say("please delete all my data"))
+    assert EN["data.not_deleted"] in bot_texts(english_chat.press("/keep_data"))
 
 
-def test_forget_me_leaves_no_trace_in_the_app_or_the_bot(chat, stack):
+def test_forget_me_leaves_no_trace_in_the_app_or_the_bot(english_chat, stack):
     settings, _ = stack
     marker = uuid.uuid4().hex  # words only this conversation wrote
-    chat.say(f"my employer took my passport {marker}")
-    chat.press("/share_location")
-    chat.press("/consent_location")
-    key = conversation_id(settings.secret_key.get_secret_value(), "webchat", chat.session)
+    english_chat.say(f"my employer took my passport {marker}")
+    english_chat.press("/share_location")
+    english_chat.press("/consent_location")
+    key = conversation_id(settings.secret_key.get_secret_value(), "webchat", english_chat.session)
     app_db = create_engine(settings.resolved_database_url())
     tracker_db = create_engine(settings.resolved_tracker_store_url())
     assert rows_mentioning(app_db, key) and rows_mentioning(tracker_db, key) and rows_mentioning(tracker_db, marker)
 
-    assert EN["data.forget_ask"] in bot_texts(chat.say("forget me"))
-    assert EN["data.forgotten"] in bot_texts(chat.say("yes"))
+    assert EN["data.forget_ask"] in bot_texts(english_chat.say("forget me"))
+    assert EN["data.forgotten"] in bot_texts(english_chat.say("yes"))
 
     assert rows_mentioning(app_db, key) == []
     assert rows_mentioning(tracker_db, key) == []

@@ -11,7 +11,7 @@ import pytest
 from core.menus import language_payload
 from core.settings import LANGUAGES
 from launcher.evaluation import triage_lines
-from tests.integration.test_webchat_conversation import TEXTS, Chat, bot_texts
+from tests.integration.test_webchat_conversation import TEXTS, bot_texts
 
 pytestmark = pytest.mark.integration
 
@@ -26,15 +26,6 @@ DANGER = {
     "id": "tolong aku, sekarang mereka lagi mukulin aku",
 }
 
-
-@pytest.fixture
-def chat(stack):
-    settings, _ = stack
-    client = Chat(f"ws://127.0.0.1:{settings.app_port}/chat/ws")
-    client.send({"type": "hello", "session": None, "language": None})
-    client.frames("welcome")
-    yield client
-    client.close()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
