@@ -12,19 +12,11 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.hotlines import payload
+from actions.hotlines import conversation_language, payload, say
 from core.consent import ConsentLog
 from core.data_rights import PersonalData
 from core.locations import SharedLocations
 from core.messages import TextPart
-
-
-def _language(tracker: Tracker) -> str:
-    return (tracker.latest_message.get("metadata") or {}).get("language") or "en"
-
-
-def _say(dispatcher: CollectingDispatcher, *keys: str, menu: str | None = None) -> None:
-    dispatcher.utter_message(json_message=payload(tuple(TextPart(key) for key in keys), menu))
 
 
 class ActionWhatKept(Action):
@@ -49,7 +41,7 @@ class ActionWhatKept(Action):
             if present
         ]
         keys = ["data.kept_intro", *items] if items else ["data.kept_nothing"]
-        _say(dispatcher, *keys, "data.shared_none", "data.forget_hint", menu="main")
+        say(dispatcher, *keys, "data.shared_none", "data.forget_hint", menu="main")
         return []
 
 
@@ -64,14 +56,14 @@ class ActionWithdrawConsent(Action):
         return "action_withdraw_consent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        withdrawn = self._consents.withdraw_all(tracker.sender_id, _language(tracker))
+        withdrawn = self._consents.withdraw_all(tracker.sender_id, conversation_language(tracker))
         had_location = self._locations.for_hotline(tracker.sender_id) is not None
         self._locations.withdraw(tracker.sender_id)
         if not withdrawn:
-            _say(dispatcher, "data.nothing_to_withdraw", "data.shared_none", menu="main")
+            say(dispatcher, "data.nothing_to_withdraw", "data.shared_none", menu="main")
             return []
         keys = ["data.withdrawn", *(["data.withdrawn_location"] if had_location else []), "data.shared_none"]
-        _say(dispatcher, *keys, menu="main")
+        say(dispatcher, *keys, menu="main")
         return []
 
 
@@ -82,7 +74,7 @@ class ActionAskForget(Action):
         return "action_ask_forget"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        _say(dispatcher, "data.forget_ask", menu="forget_confirm")
+        say(dispatcher, "data.forget_ask", menu="forget_confirm")
         return []
 
 
@@ -104,5 +96,5 @@ class ActionKeepData(Action):
         return "action_keep_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        _say(dispatcher, "data.not_deleted", "menu.prompt", menu="main")
+        say(dispatcher, "data.not_deleted", "menu.prompt", menu="main")
         return []

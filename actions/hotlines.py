@@ -18,6 +18,16 @@ def payload(parts: tuple[TextPart, ...], menu: str | None = None) -> dict[str, A
     return {"say": say, "menu": menu} if menu else {"say": say}
 
 
+def say(dispatcher: CollectingDispatcher, *keys: str, menu: str | None = None) -> None:
+    """Say parameterless locale keys, in order, with an optional menu."""
+    dispatcher.utter_message(json_message=payload(tuple(TextPart(key) for key in keys), menu))
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """The conversation's language, as the app sent it with the latest message (default en)."""
+    return (tracker.latest_message.get("metadata") or {}).get("language") or "en"
+
+
 class ActionGiveHotlines(Action):
     """Gives the primary hotline numbers (of every country while the person's is unknown)."""
 

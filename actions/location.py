@@ -13,18 +13,13 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.hotlines import payload
+from actions.hotlines import conversation_language, say
 from core.consent import ConsentLog
 from core.locations import SharedLocations
-from core.messages import TextPart
-
-
-def _say(dispatcher: CollectingDispatcher, *keys: str, menu: str | None = None) -> None:
-    dispatcher.utter_message(json_message=payload(tuple(TextPart(key) for key in keys), menu))
 
 
 def _ask_consent(dispatcher: CollectingDispatcher) -> None:
-    _say(dispatcher, "location.explain", "location.ask", menu="location_consent")
+    say(dispatcher, "location.explain", "location.ask", menu="location_consent")
 
 
 class _LocationAction(Action):
@@ -35,8 +30,7 @@ class _LocationAction(Action):
         self._consents = consents
 
     def _decide(self, tracker: Tracker, granted: bool) -> None:
-        language = (tracker.latest_message.get("metadata") or {}).get("language") or "en"
-        self._consents.record(tracker.sender_id, "location", granted, language)
+        self._consents.record(tracker.sender_id, "location", granted, conversation_language(tracker))
 
 
 class ActionOfferLocation(_LocationAction):
@@ -47,7 +41,7 @@ class ActionOfferLocation(_LocationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         if self._locations.has_consent(tracker.sender_id):
-            _say(dispatcher, "location.how", menu="send_location")
+            say(dispatcher, "location.how", menu="send_location")
         else:
             _ask_consent(dispatcher)
         return []
@@ -61,7 +55,7 @@ class ActionLocationReceived(_LocationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         if self._locations.has_consent(tracker.sender_id):
-            _say(dispatcher, "location.received", menu="main")
+            say(dispatcher, "location.received", menu="main")
         else:
             _ask_consent(dispatcher)
         return []
@@ -77,9 +71,9 @@ class ActionLocationConsent(_LocationAction):
         self._decide(tracker, True)
         self._locations.consent(tracker.sender_id)
         if self._locations.for_hotline(tracker.sender_id) is not None:
-            _say(dispatcher, "location.received", menu="main")
+            say(dispatcher, "location.received", menu="main")
         else:
-            _say(dispatcher, "location.how", menu="send_location")
+            say(dispatcher, "location.how", menu="send_location")
         return []
 
 
@@ -92,7 +86,7 @@ class ActionLocationDecline(_LocationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         self._decide(tracker, False)
         self._locations.withdraw(tracker.sender_id)
-        _say(dispatcher, "location.declined", "menu.prompt", menu="main")
+        say(dispatcher, "location.declined", "menu.prompt", menu="main")
         return []
 
 
@@ -106,5 +100,5 @@ class ActionStop(_LocationAction):
         if self._locations.has_consent(tracker.sender_id):
             self._decide(tracker, False)
         self._locations.withdraw(tracker.sender_id)
-        _say(dispatcher, "stop.done")
+        say(dispatcher, "stop.done")
         return []

@@ -20,7 +20,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.hotlines import payload
+from actions.hotlines import conversation_language, payload
 from core.directory import Directory, hotline_parts
 from core.messages import TextPart
 from triage.catalogue import Catalogue
@@ -76,7 +76,7 @@ class _TriageAction(Action):
         self._directory = directory
 
     def _assess(self, tracker: Tracker) -> tuple[list[Turn], Assessment]:
-        language = (tracker.latest_message.get("metadata") or {}).get("language")
+        language = conversation_language(tracker)
         turns = conversation_turns(tracker.events, self._cues.get(language) or self._cues["en"])
         return turns, assess(turns, self._catalogue)
 
