@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr = Field(default=SecretStr(""))
     telegram_webhook_secret: SecretStr = Field(default=SecretStr(""))
     telegram_api_base: str = "https://api.telegram.org/bot"
+    # One or more keys, comma-separated: the first encrypts, all decrypt (see core/crypto.py).
+    encryption_key: SecretStr = Field(default=SecretStr(""))
+    # After this long without an operator taking a case, the person is told and given the hotlines.
+    claim_timeout_seconds: float = 120.0
+    console_session_hours: float = 8.0
+    console_idle_minutes: float = 30.0
+    # Optional alerts of waiting urgent cases to an operators' group (no personal data): the
+    # channel ("telegram" or "line") and the group's id there (a Telegram chat id, a LINE group id).
+    alert_channel: str = ""
+    alert_group: str = ""
 
     def resolved_bot_url(self) -> str:
         """Where the app reaches the bot: `SAPHAN_BOT_URL`, or the local bot on `bot_port`."""
@@ -87,6 +97,6 @@ class Settings(BaseSettings):
         Raises:
             ValueError: names the missing variable, never a value.
         """
-        for name in ("bot_api_token", "action_token", "secret_key"):
+        for name in ("bot_api_token", "action_token", "secret_key", "encryption_key"):
             if not getattr(self, name).get_secret_value():
                 raise ValueError(f"SAPHAN_{name.upper()} is not set (./saphan run creates it in var/local.env)")

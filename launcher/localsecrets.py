@@ -10,7 +10,7 @@ import os
 import secrets
 from pathlib import Path
 
-GENERATED = ("SAPHAN_BOT_API_TOKEN", "SAPHAN_ACTION_TOKEN", "SAPHAN_SECRET_KEY")
+GENERATED = ("SAPHAN_BOT_API_TOKEN", "SAPHAN_ACTION_TOKEN", "SAPHAN_SECRET_KEY", "SAPHAN_ENCRYPTION_KEY")
 
 
 def ensure(var_dir: Path) -> None:

@@ -42,6 +42,7 @@ def make_settings(var_dir: Path, **overrides) -> Settings:
         bot_api_token=secrets.token_urlsafe(16),
         action_token=secrets.token_urlsafe(16),
         secret_key=secrets.token_urlsafe(16),
+        encryption_key=secrets.token_urlsafe(32),
         model_dir=ROOT / "models",
     )
     values.update(overrides)

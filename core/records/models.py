@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, TypeDecorator
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -76,3 +76,102 @@ class ConsentDecision(Base):
     text_version: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Operator(Base):
+    """A console account: who signs in, with which role, for which hotline teams.
+
+    Only an Argon2id hash of the password is kept; failed sign-ins count towards a lock-out.
+    """
+
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    teams: Mapped[list[str]] = mapped_column(JSON, default=list)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsoleSession(Base):
+    """A signed-in console session: only a hash of its cookie's token is kept."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Handoff(Base):
+    """One case handed to a person at a hotline, from the request to its end.
+
+    `address` (the channel's user id, to write to the person) and `triage` are encrypted at
+    rest. When the case is forgotten or past retention, they and its messages are deleted and
+    the row stays as statistics only: times, risk, families, language, country, channel.
+    """
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))
+    child: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk: Mapped[str] = mapped_column(String(8))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    families: Mapped[list[str]] = mapped_column(JSON, default=list)
+    triage: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(16))
+    team: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    person_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HandoffMessage(Base):
+    """A message of a case while it is with the hotline: the person's or an operator's.
+
+    The text is encrypted at rest; `message_ref` finds it again when the person unsends it.
+    """
+
+    __tablename__ = "handoff_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handoff_id: Mapped[str] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(16))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    message_ref: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """One view of a case or one action in the console: who, what, which case, when. No content."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))
+    handoff_id: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(64))
