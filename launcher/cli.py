@@ -83,6 +83,33 @@ COMMANDS: dict[str, Command] = {
         "launcher.commands:purge",
         ((("--days",), {"type": int, "help": "the retention period in days (default: SAPHAN_RETENTION_DAYS, 90)"}),),
     ),
+    "operator": Command(
+        "console accounts: `operator add USERNAME --name NAME --team TEAM`, `list`, `disable`, `enable`, `password`",
+        ("app",),
+        "launcher.commands:operator",
+        (
+            (
+                ("action",),
+                {
+                    "choices": ["add", "list", "disable", "enable", "password"],
+                    "help": "add and password read the password from SAPHAN_OPERATOR_PASSWORD, "
+                    "else ask twice on a terminal, else read one line of stdin",
+                },
+            ),
+            (("username",), {"nargs": "?", "help": "the account (every action but list)"}),
+            (("--name",), {"help": "the name the console shows (add)"}),
+            (("--role",), {"default": "operator", "help": "operator (default), supervisor, admin or trainer (add)"}),
+            (
+                ("--team",),
+                {
+                    "action": "append",
+                    "dest": "teams",
+                    "metavar": "TEAM",
+                    "help": "a team id from data/teams.yml; repeat for more (add)",
+                },
+            ),
+        ),
+    ),
     "bench": Command(
         "run the benchmarks under bench/ (not part of the tests)",
         ("app", "dev", "bot"),

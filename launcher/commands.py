@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from console.accounts import Account, AccountError, Accounts
 from core.locales import Catalog
 from core.records.db import Database
 from core.settings import ROOT, Settings
 from core.stores import open_stores
+from core.teams import Teams
 from launcher import localsecrets, processes, training
 
 
@@ -150,6 +153,72 @@ def purge(args: argparse.Namespace) -> int:
         f"untouched for {days} days, and {purged.event_ids} old redelivery ids"
     )
     return 0
+
+
+def operator(args: argparse.Namespace) -> int:
+    """Add, disable, enable or list console accounts, or set one's password."""
+    if args.action != "list" and not args.username:
+        print(f"saphan: operator {args.action} needs a USERNAME", file=sys.stderr)
+        return 2
+    if args.action == "add" and not args.name:
+        print('saphan: operator add needs --name "Display Name"', file=sys.stderr)
+        return 2
+    database = Database(_settings().resolved_database_url())
+    try:
+        database.migrate()
+        accounts = Accounts(database, Teams.load().ids())
+        if args.action == "add":
+            account = accounts.add(args.username, args.name, _new_password(), args.role, args.teams or [])
+            print(f"saphan: added {account.role} {account.username}")
+        elif args.action == "disable":
+            accounts.disable(args.username)
+            print(f"saphan: disabled {args.username} and ended its console sessions")
+        elif args.action == "enable":
+            accounts.enable(args.username)
+            print(f"saphan: enabled {args.username}")
+        elif args.action == "password":
+            accounts.set_password(args.username, _new_password())
+            print(f"saphan: new password set for {args.username}; its console sessions are ended")
+        else:
+            _print_accounts(accounts)
+    except AccountError as error:
+        print(f"saphan: {error}", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    return 0
+
+
+def _new_password() -> str:
+    """SAPHAN_OPERATOR_PASSWORD if set; else asked twice, unechoed, on a terminal; else one line of stdin."""
+    given = os.environ.get("SAPHAN_OPERATOR_PASSWORD")
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password (at least 12 characters): ")
+    if getpass.getpass("Password again: ") != password:
+        raise AccountError("the two passwords differ")
+    return password
+
+
+def _print_accounts(accounts: Accounts) -> None:
+    """One line per account: username, name, role, teams, state. Never a password hash."""
+    rows = [
+        (account.username, account.display_name, account.role, ",".join(account.teams) or "-", _state(account))
+        for account in accounts.list()
+    ]
+    if not rows:
+        print("saphan: no operator accounts yet (add one with ./saphan operator add)")
+        return
+    header = ("USERNAME", "NAME", "ROLE", "TEAMS", "STATE")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+
+
+def _state(account: Account) -> str:
+    return "disabled" if account.disabled else "on duty" if account.on_duty else "off duty"
 
 
 def bench(args: argparse.Namespace) -> int:
