@@ -1,5 +1,8 @@
-"""Actions that point a person to a human: hotline numbers, and (until the operator console
-exists) an honest word that no person can join this chat yet."""
+"""Actions that point a person to a human: hotline numbers, and a request for a person.
+
+A request for a person is a custom payload with `handoff` (why, and the triage so far): the app
+queues the case and tells the person who will answer (or, honestly, that nobody can now, with
+the hotlines). The bot goes on answering until an operator takes the case."""
 
 from __future__ import annotations
 
@@ -42,17 +45,19 @@ class ActionGiveHotlines(Action):
         return []
 
 
-class ActionRequestHuman(Action):
-    """Answers a request for a person: says honestly that no one can join the chat yet and
-    gives the hotlines, where a person answers (DNH-30: no dead ends)."""
+def request_person(dispatcher: CollectingDispatcher, reason: str, triage: dict | None, parts=()) -> None:
+    """Say `parts` and ask the app for a person (`reason`: person or urgent)."""
+    message = payload(tuple(parts))
+    message["handoff"] = {"reason": reason, "triage": triage}
+    dispatcher.utter_message(json_message=message)
 
-    def __init__(self, directory: Directory) -> None:
-        self._directory = directory
+
+class ActionRequestHuman(Action):
+    """Answers a request for a person: the app opens a case for the hotline team (DNH-30)."""
 
     def name(self) -> str:
         return "action_request_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        parts = (TextPart("handoff.no_person_yet"), *hotline_parts(self._directory))
-        dispatcher.utter_message(json_message=payload(parts, menu="main"))
+        request_person(dispatcher, "person", tracker.get_slot("triage"))
         return []

@@ -28,7 +28,7 @@ def all_actions(
     indicators, phrases = catalogue.load(), cues.load_all()
     return [
         ActionGiveHotlines(directory),
-        ActionRequestHuman(directory),
+        ActionRequestHuman(),
         ActionTriage(indicators, phrases, directory),
         ActionTrackTriage(indicators, phrases, directory),
         ActionOfferLocation(locations, consents),

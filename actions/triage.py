@@ -20,7 +20,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.hotlines import conversation_language, payload
+from actions.hotlines import conversation_language, payload, request_person
 from core.directory import Directory, hotline_parts
 from core.messages import TextPart
 from triage.catalogue import Catalogue
@@ -80,10 +80,12 @@ class _TriageAction(Action):
         turns = conversation_turns(tracker.events, self._cues.get(language) or self._cues["en"])
         return turns, assess(turns, self._catalogue)
 
-    def _escalate(self, dispatcher: CollectingDispatcher, opening: tuple[TextPart, ...]) -> list[dict]:
-        """Offer a person now: the hotlines with their hours. Returns the slot it sets."""
+    def _escalate(
+        self, dispatcher: CollectingDispatcher, opening: tuple[TextPart, ...], assessment: Assessment
+    ) -> list[dict]:
+        """Give the hotlines with their hours at once and ask the app for a person (urgent)."""
         parts = (*opening, TextPart("urgent.offer_person"), *hotline_parts(self._directory))
-        dispatcher.utter_message(json_message=payload(parts, menu="main"))
+        request_person(dispatcher, "urgent", assessment.as_dict(), parts)
         return [SlotSet("triage_escalated", True)]
 
 
@@ -98,7 +100,7 @@ class ActionTrackTriage(_TriageAction):
         _, assessment = self._assess(tracker)
         events = [SlotSet("triage", assessment.as_dict())]
         if assessment.urgent and not tracker.get_slot("triage_escalated"):
-            events += self._escalate(dispatcher, ())
+            events += self._escalate(dispatcher, (), assessment)
         return events
 
 
@@ -120,11 +122,11 @@ class ActionTriage(_TriageAction):
             return events
         opening = (TextPart("triage.thanks_answer" if intent in ANSWERS else "disclosure.thanks"),)
         if assessment.urgent:
-            return events + self._escalate(dispatcher, opening)
+            return events + self._escalate(dispatcher, opening, assessment)
         about_someone_else = any(turn.ranking[:1] and turn.ranking[0][0] == "report_relative" for turn in turns)
         question = next_question(asked, assessment, about_someone_else)
         if question is None:
-            parts = (*opening, TextPart("handoff.no_person_yet"), *hotline_parts(self._directory))
+            parts = (*opening, TextPart("handoff.offer"), *hotline_parts(self._directory))
             dispatcher.utter_message(json_message=payload(parts, menu="main"))
             return events
         menu = "skip" if question == OPEN_QUESTION else "answer"

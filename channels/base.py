@@ -25,9 +25,8 @@ from typing import ClassVar, TypeVar
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from core.conversation import Replies
 from core.delivery import Delivery
-from core.messages import Inbound
+from core.messages import Inbound, Replies
 
 logger = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 1024 * 1024

@@ -32,7 +32,6 @@ import aiohttp
 from linebot.v3 import messaging, webhooks
 
 from channels.base import SEND_RETRY_DELAYS_SECONDS, MalformedPayload, WebhookChannel, send_with_retries, split_text
-from core.conversation import Replies
 from core.locales import Catalog
 from core.messages import (
     GROUP_CHAT,
@@ -43,6 +42,7 @@ from core.messages import (
     OpenedContent,
     PostbackContent,
     QuickReply,
+    Replies,
     TextContent,
     UnsentContent,
     UnsupportedContent,

@@ -46,7 +46,6 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from channels.base import SEND_RETRY_DELAYS_SECONDS, MalformedPayload, WebhookChannel, send_with_retries, split_text
-from core.conversation import Replies
 from core.locales import Catalog
 from core.menus import COMMANDS
 from core.messages import (
@@ -59,6 +58,7 @@ from core.messages import (
     PostbackContent,
     QuickReply,
     Rendered,
+    Replies,
     TextContent,
     UnsupportedContent,
 )

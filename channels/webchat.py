@@ -47,7 +47,7 @@ import logging
 import math
 import re
 import secrets
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +57,16 @@ from fastapi.staticfiles import StaticFiles
 
 from core.conversation import Conversations, InvalidPayload
 from core.locales import Catalog
-from core.messages import Content, Inbound, LocationContent, Outbound, PostbackContent, Rendered, TextContent
+from core.messages import (
+    Content,
+    Inbound,
+    LocationContent,
+    Outbound,
+    PostbackContent,
+    Rendered,
+    Replies,
+    TextContent,
+)
 from core.settings import LANGUAGES, Settings
 
 logger = logging.getLogger(__name__)
@@ -67,6 +76,7 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _REMEMBERED_IDS = 256
 _REPLAYED_IDS = 8
+_REPLAYED_PUSHES = 50
 _REMEMBERED_SESSIONS = 20_000
 _QUEUED_FRAMES = 32
 _GREETING = "*greeting"  # names the greeting's answers; never a client id, so never the same ids
@@ -97,6 +107,8 @@ class _Session:
 
     answered: OrderedDict[str, list[dict]] = field(default_factory=OrderedDict)
     running: dict[str, asyncio.Event] = field(default_factory=dict)
+    # Messages sent without being asked (an operator's, a case notice), replayed on reconnection.
+    pushed: deque[dict] = field(default_factory=lambda: deque(maxlen=_REPLAYED_PUSHES))
 
     def remember(self, client_id: str, frames: list[dict]) -> None:
         """Record a handled message and its answers, forgetting the oldest beyond the limits."""
@@ -118,6 +130,7 @@ class WebChat:
         self.catalog = catalog
         self.settings = settings
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
+        self._connections: dict[str, set[_Connection]] = {}
 
     def session(self, token: str) -> _Session:
         """The remembered state of a session (a fresh one if it was never seen or forgotten)."""
@@ -126,6 +139,30 @@ class WebChat:
         while len(self._sessions) > _REMEMBERED_SESSIONS:
             self._sessions.popitem(last=False)
         return state
+
+    async def send(self, inbound: Inbound, replies: Replies) -> None:
+        """Deliver messages nobody's page asked for (an operator's, a case notice) to the person's
+        open pages; a page that connects later gets them on reconnection."""
+        state = self.session(inbound.channel_user)
+        frames = [
+            _bot_frame(f"push.{secrets.token_hex(6)}", rendered, replies.language) for rendered in replies.messages
+        ]
+        state.pushed.extend(frames)
+        for connection in list(self._connections.get(inbound.channel_user, ())):
+            for frame in frames:
+                await connection.send(frame)
+
+    def attach(self, token: str, connection: _Connection) -> None:
+        """Register an open page of session `token`, for messages sent unasked."""
+        self._connections.setdefault(token, set()).add(connection)
+
+    def detach(self, token: str, connection: _Connection) -> None:
+        """Forget a closed page."""
+        connections = self._connections.get(token)
+        if connections is not None:
+            connections.discard(connection)
+            if not connections:
+                del self._connections[token]
 
     def router(self) -> APIRouter:
         """The page, its texts, its static files and the WebSocket."""
@@ -220,6 +257,8 @@ class _Connection:
         finally:
             # The message being answered is finished and remembered, so a resend is not asked twice.
             self.open = False
+            if self.token is not None:
+                self.chat.detach(self.token, self)
             self.frames.put_nowait(None)
             await worker
 
@@ -272,7 +311,8 @@ class _Connection:
             stored = await self.chat.conversations.language_of(self.chat.name, self.token)
             self.language, answers = stored or hint or self.language, []
         await self._send({"type": "welcome", "session": self.token, "language": self.language})
-        for answer in answers:
+        self.chat.attach(self.token, self)
+        for answer in [*answers, *self.session.pushed]:
             await self._send(answer)
 
     async def _message(self, data: dict) -> None:
@@ -323,18 +363,13 @@ class _Connection:
 
     def _frames(self, answered: str, answers: list[Rendered]) -> list[dict]:
         return [
-            {
-                "type": "bot",
-                "id": f"{answered}.{number}",
-                "text": answer.text,
-                "language": self.language,
-                "quick_replies": [
-                    {"label": q.label, "payload": q.payload, "requests_location": q.requests_location}
-                    for q in answer.quick_replies
-                ],
-            }
-            for number, answer in enumerate(answers, start=1)
+            _bot_frame(f"{answered}.{number}", answer, self.language) for number, answer in enumerate(answers, start=1)
         ]
+
+    async def send(self, frame: dict) -> None:
+        """Send a frame that the app pushes unasked, if this page is ready for it."""
+        if self.token is not None:
+            await self._send(frame)
 
     async def _send(self, frame: dict) -> None:
         """Send a frame while the connection is open; a closed one has nothing to deliver to."""
@@ -354,6 +389,20 @@ class _Connection:
         if error.client_id:
             frame["id"] = error.client_id
         await self._send(frame)
+
+
+def _bot_frame(frame_id: str, answer: Rendered, language: str) -> dict:
+    """The frame that shows one answer; its id lets the page show it once."""
+    return {
+        "type": "bot",
+        "id": frame_id,
+        "text": answer.text,
+        "language": language,
+        "quick_replies": [
+            {"label": q.label, "payload": q.payload, "requests_location": q.requests_location}
+            for q in answer.quick_replies
+        ],
+    }
 
 
 def _coordinate(value: object, limit: int) -> bool:

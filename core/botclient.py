@@ -12,9 +12,17 @@ from dataclasses import dataclass
 
 import httpx
 
-from core.messages import Outbound, TextPart
+from core.messages import HandoffRequest, Outbound, TextPart
 
 logger = logging.getLogger(__name__)
+HANDOFF_REASONS = ("person", "urgent")
+# Rasa 3.6 resumes cleanly only with `action_listen` after `resume` (without it, the next message
+# falls back and re-runs the handoff); the slot tells the bot an operator had the conversation.
+RESUME_EVENTS = [
+    {"event": "resume"},
+    {"event": "action", "name": "action_listen"},
+    {"event": "slot", "name": "handed_back", "value": True},
+]
 
 
 class BotUnavailable(RuntimeError):
@@ -33,18 +41,31 @@ def _part(raw: object) -> TextPart:
 def to_outbound(message: dict) -> Outbound:
     """Turn one message of Rasa's REST answer into an `Outbound`.
 
-    Every bot text is a custom payload `{"say": [...], "menu": ..., "forget": true?}`; anything else (a plain
-    text from a Rasa default action) becomes the not-understood answer, never raw text.
+    Every bot text is a custom payload `{"say": [...], "menu": ..., "forget": true?, "handoff": {...}?}`;
+    anything else (a plain text from a Rasa default action) becomes the not-understood answer, never raw text.
     """
     custom = message.get("custom")
     if isinstance(custom, dict) and isinstance(custom.get("say"), list):
         try:
             menu = custom.get("menu")
             parts = tuple(_part(p) for p in custom["say"])
-            return Outbound(parts, menu if isinstance(menu, str) else None, forget=custom.get("forget") is True)
+            return Outbound(
+                parts,
+                menu if isinstance(menu, str) else None,
+                forget=custom.get("forget") is True,
+                handoff=_handoff(custom.get("handoff")),
+            )
         except ValueError:
             logger.warning("bot sent an unreadable payload")
     return Outbound.keys("fallback.not_understood", menu="main")
+
+
+def _handoff(raw: object) -> HandoffRequest | None:
+    """The bot's request for a person, if the payload carries a well-formed one."""
+    if not isinstance(raw, dict) or raw.get("reason") not in HANDOFF_REASONS:
+        return None
+    triage = raw.get("triage")
+    return HandoffRequest(raw["reason"], triage if isinstance(triage, dict) else None)
 
 
 @dataclass(frozen=True)
@@ -97,6 +118,50 @@ class BotClient:
             return Parsed(str(intent), ranking, tuple(str(s) for s in body.get("safety_net") or []))
         except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError) as error:
             logger.warning("bot parse failed", extra={"error": type(error).__name__})
+            raise BotUnavailable(type(error).__name__) from error
+
+    async def pause(self, conversation_id: str) -> None:
+        """Stop the bot answering `conversation_id` (an operator took it over).
+
+        Raises:
+            BotUnavailable: the bot is down or refused.
+        """
+        await self._append_events(conversation_id, [{"event": "pause"}])
+
+    async def resume(self, conversation_id: str) -> None:
+        """Let the bot answer `conversation_id` again, knowing an operator had it.
+
+        Raises:
+            BotUnavailable: the bot is down or refused.
+        """
+        await self._append_events(conversation_id, RESUME_EVENTS)
+
+    async def triage(self, conversation_id: str) -> dict | None:
+        """The triage the bot holds for `conversation_id` (its `triage` slot), or None.
+
+        Raises:
+            BotUnavailable: the bot is down or refused.
+        """
+        try:
+            response = await self._http.get(
+                f"/conversations/{conversation_id}/tracker",
+                params={"token": self._api_token, "include_events": "NONE"},
+            )
+            response.raise_for_status()
+            triage = (response.json().get("slots") or {}).get("triage")
+        except (httpx.HTTPError, ValueError, AttributeError) as error:
+            logger.warning("bot tracker request failed", extra={"error": type(error).__name__})
+            raise BotUnavailable(type(error).__name__) from error
+        return triage if isinstance(triage, dict) else None
+
+    async def _append_events(self, conversation_id: str, events: list[dict]) -> None:
+        try:
+            response = await self._http.post(
+                f"/conversations/{conversation_id}/tracker/events", params={"token": self._api_token}, json=events
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            logger.warning("bot events request failed", extra={"error": type(error).__name__})
             raise BotUnavailable(type(error).__name__) from error
 
     async def ready(self) -> bool:

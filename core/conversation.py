@@ -9,6 +9,11 @@ Besides text and buttons: a shared location is held in memory (`core.locations`)
 is told that one arrived; opening the chat greets; closing it (LINE's unfollow) marks the
 conversation so nothing more is sent; an unsent message is blanked in the transcript; an
 answer that confirms "forget me" deletes everything kept about the conversation once given.
+
+While an operator has the conversation's case (`core.handoff`) the bot is not asked: the person's
+text goes to the case. An answer that carries the bot's request for a person queues a case; the
+bot goes on answering while it waits. The router also remembers, in memory only, who wrote recently, so an operator can
+take over a live conversation.
 """
 
 from __future__ import annotations
@@ -16,16 +21,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from core.botclient import BotClient, BotUnavailable
 from core.data_rights import PersonalData
 from core.directory import Directory, hotline_parts
+from core.handoff import CaseError, Handoffs
 from core.identity import conversation_id, message_ref
 from core.language import detect, named_language, normalise, unsupported_script
 from core.locales import Catalog
 from core.locations import SharedLocations
-from core.menus import ALLOWED_PAYLOADS, chosen_language, language_payload
+from core.menus import ALLOWED_PAYLOADS, BACK_TO_ASSISTANT, chosen_language, language_payload
 from core.messages import (
     GROUP_CHAT,
     ClosedContent,
@@ -35,10 +43,12 @@ from core.messages import (
     Outbound,
     PostbackContent,
     Rendered,
+    Replies,
     TextContent,
     UnsentContent,
     UnsupportedContent,
 )
+from core.outbox import Outbox
 from core.records.db import Database
 from core.records.models import Conversation, utcnow
 from core.records.transcripts import Transcripts
@@ -52,18 +62,25 @@ GREETING_PAYLOAD = "/greet"
 LOCATION_PAYLOAD = "/location_shared"
 # Marks a message written in a language Saphan cannot read; answered with the language menu.
 _UNSUPPORTED = "\x00unsupported"
+# A conversation counts as live for an operator's takeover while its last message is this recent.
+LIVE_FOR = timedelta(minutes=30)
+MAX_LIVE = 2000
+
+
+@dataclass(frozen=True)
+class LiveConversation:
+    """A conversation with the bot that an operator may take over (held in memory only)."""
+
+    ref: str
+    key: str
+    channel: str
+    address: str
+    language: str
+    last_at: datetime
 
 
 class InvalidPayload(ValueError):
     """A button payload that no menu offers."""
-
-
-@dataclass(frozen=True)
-class Replies:
-    """The answers to one message, rendered in the conversation's language."""
-
-    language: str
-    messages: list[Rendered]
 
 
 class Conversations:
@@ -81,6 +98,8 @@ class Conversations:
         locations: SharedLocations,
         transcripts: Transcripts,
         personal_data: PersonalData,
+        handoffs: Handoffs,
+        outbox: Outbox,
     ) -> None:
         self._secret_key = secret_key
         self._default_language = default_language
@@ -91,6 +110,9 @@ class Conversations:
         self._locations = locations
         self._transcripts = transcripts
         self._personal_data = personal_data
+        self._handoffs = handoffs
+        self._outbox = outbox
+        self._live: OrderedDict[str, LiveConversation] = OrderedDict()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, conversation: str) -> asyncio.Lock:
@@ -153,7 +175,12 @@ class Conversations:
                 record.language = inbound.language_hint
             message = settle(record)
             language = record.language or self._default_language
-            if message is None:
+            case = await asyncio.to_thread(self._handoffs.active_case, key)
+            if case is not None and isinstance(inbound.content, (TextContent, LocationContent, PostbackContent)):
+                outbounds = await self._to_case(case, key, inbound)
+            elif message == BACK_TO_ASSISTANT:
+                outbounds = await self._leave_queue(key)
+            elif message is None:
                 outbounds = [Outbound.keys("errors.not_text", menu="main")]
             elif message == _UNSUPPORTED:
                 outbounds = [Outbound.keys("language.unsupported", menu="language")]
@@ -166,12 +193,80 @@ class Conversations:
                 if inbound.message_id:
                     metadata["message_ref"] = message_ref(self._secret_key, inbound.channel, inbound.message_id)
                 outbounds = await self._ask_bot(key, message, metadata)
+                self._remember_live(key, inbound, language)
+                outbounds += await self._open_case_if_asked(key, inbound, language, outbounds)
             await asyncio.to_thread(self._save, record)
             if any(outbound.forget for outbound in outbounds):
                 # The bot has saved its last turn: now everything kept about the person goes.
                 await asyncio.to_thread(self._personal_data.forget, key)
                 logger.info("conversation forgotten at the person's request", extra={"channel": inbound.channel})
-            return Replies(language, [self._catalog.render(outbound, language) for outbound in outbounds])
+            # An answer that only asked for a person says nothing itself.
+            said = [outbound for outbound in outbounds if outbound.say or outbound.menu]
+            return Replies(language, [self._catalog.render(outbound, language) for outbound in said])
+
+    async def _to_case(self, case: str, key: str, inbound: Inbound) -> list[Outbound]:
+        """Give the person's message to the open case; the bot stays silent."""
+        content = inbound.content
+        if isinstance(content, TextContent):
+            ref = message_ref(self._secret_key, inbound.channel, inbound.message_id) if inbound.message_id else None
+            await self._handoffs.person_wrote(case, normalise(content.text), ref)
+        elif isinstance(content, LocationContent):
+            self._locations.receive(key, content)
+            self._handoffs.location_changed(case)
+        return []
+
+    async def _leave_queue(self, key: str) -> list[Outbound]:
+        """The person no longer waits for a person: the waiting case ends (if it still waits)."""
+        case = await asyncio.to_thread(self._handoffs.open_case, key)
+        notice = await self._handoffs.leave_queue(case) if case else None
+        return [notice or Outbound.keys("handoff.left_queue", menu="main")]
+
+    async def _open_case_if_asked(
+        self, key: str, inbound: Inbound, language: str, outbounds: list[Outbound]
+    ) -> list[Outbound]:
+        """Open a case when the bot's answer asks for a person; return what the person is told."""
+        request = next((outbound.handoff for outbound in outbounds if outbound.handoff), None)
+        if request is None:
+            return []
+        notice = await self._handoffs.request(
+            key,
+            inbound.channel,
+            inbound.channel_user,
+            language,
+            request.reason,
+            request.triage,
+            requested_at=inbound.received_at,
+        )
+        return [notice]
+
+    def _remember_live(self, key: str, inbound: Inbound, language: str) -> None:
+        self._live.pop(key, None)
+        self._live[key] = LiveConversation(key[:16], key, inbound.channel, inbound.channel_user, language, utcnow())
+        while len(self._live) > MAX_LIVE:
+            self._live.popitem(last=False)
+
+    def live(self, now: datetime | None = None) -> list[LiveConversation]:
+        """The conversations with the bot in the last `LIVE_FOR`, most recent first."""
+        cutoff = (now or utcnow()) - LIVE_FOR
+        return [live for live in reversed(self._live.values()) if live.last_at >= cutoff]
+
+    async def take_over(self, ref: str, operator: int) -> str:
+        """An operator takes over a live conversation; return its case's id.
+
+        Raises:
+            CaseError: `unknown` (no live conversation has this ref) or `taken` (another operator has it).
+        """
+        live = next((item for item in self.live() if item.ref == ref), None)
+        if live is None:
+            raise CaseError("unknown")
+        async with self._lock(live.key):
+            try:
+                triage = await self._bot.triage(live.key)
+            except BotUnavailable:
+                triage = None
+            case = await self._handoffs.take_over(live.key, live.channel, live.address, live.language, triage, operator)
+            self._live.pop(live.key, None)
+            return case
 
     async def _close(self, channel: str, channel_user: str) -> Replies:
         key = self.key(channel, channel_user)
@@ -184,9 +279,9 @@ class Conversations:
     async def _unsend(self, channel: str, channel_user: str, message_id: str) -> Replies:
         key = self.key(channel, channel_user)
         async with self._lock(key):
-            blanked = await asyncio.to_thread(
-                self._transcripts.blank, key, message_ref(self._secret_key, channel, message_id)
-            )
+            ref = message_ref(self._secret_key, channel, message_id)
+            blanked = await asyncio.to_thread(self._transcripts.blank, key, ref)
+            blanked += await asyncio.to_thread(self._handoffs.blank, key, ref)
             logger.info("unsent message blanked", extra={"channel": channel, "events": blanked})
             language = await asyncio.to_thread(self._stored_language, key)
             return Replies(language or self._default_language, [])

@@ -1,9 +1,11 @@
 """What Saphan keeps about a person, and deleting all of it ("forget me").
 
 A conversation's personal data is: its row (pseudonymous id, channel kind, language), its
-consent decisions, a location held in memory, and its messages in Rasa's tracker store.
-`summary` says which of these exist now; `forget` deletes every one of them. Nothing has
-been handed to a hotline yet in any conversation: the handoff records will join here.
+consent decisions, a location held in memory, its messages in Rasa's tracker store, and its
+cases with the hotline (channel address, triage, messages). `summary` says which of these exist
+now; `forget` deletes every one of them. A forgotten case stays only as statistics (times,
+risk, indicator families, language, channel), no longer linked to any conversation; one still
+open is closed.
 
 Must not import any web framework, channel SDK or Rasa.
 """
@@ -12,12 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 
 from core.consent import ConsentLog
+from core.handoff import CLOSED, OPEN_STATES
 from core.locations import SharedLocations
 from core.records.db import Database
-from core.records.models import ConsentDecision, Conversation
+from core.records.models import ConsentDecision, Conversation, Handoff, HandoffMessage, utcnow
 from core.records.transcripts import Transcripts
 
 
@@ -58,7 +61,17 @@ class PersonalData:
         """Delete the conversation's location, consent decisions, row and messages in the bot's
         tracker store. Run it after the bot has saved its last turn, or the bot writes it back."""
         self._locations.withdraw(conversation)
+        cases = Handoff.conversation_id == conversation
         with self._database.session() as session:
+            session.execute(
+                delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(select(Handoff.id).where(cases)))
+            )
+            session.execute(
+                update(Handoff)
+                .where(cases, Handoff.state.in_(OPEN_STATES))
+                .values(state=CLOSED, outcome="person_left", ended_at=utcnow())
+            )
+            session.execute(update(Handoff).where(cases).values(address=None, triage=None, conversation_id=None))
             session.execute(delete(ConsentDecision).where(ConsentDecision.conversation_id == conversation))
             session.execute(delete(Conversation).where(Conversation.id == conversation))
             session.commit()

@@ -22,8 +22,8 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from core.conversation import Conversations, InvalidPayload, Replies
-from core.messages import Inbound
+from core.conversation import Conversations, InvalidPayload
+from core.messages import Inbound, Replies
 from core.records.db import Database
 from core.records.models import ChannelEvent, utcnow
 

@@ -62,6 +62,11 @@ class SharedLocations:
         self._held.pop(conversation, None)
         self._consented.discard(conversation)
 
+    def shared_at(self, conversation: str) -> datetime | None:
+        """When the location given to the hotline team arrived, or None."""
+        held = self._held.get(conversation)
+        return held.at if held is not None and held.consented else None
+
     def for_hotline(self, conversation: str) -> LocationContent | None:
         """The location the person agreed to give the hotline team, or None."""
         held = self._held.get(conversation)

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 ALLOWED_FIELDS = frozenset(
     {
         "channel", "channels", "status", "error", "key", "language", "route", "method", "duration_ms", "code", "kind",
-        "process", "events", "new", "attempt", "attempts", "reason", "conversations", "transcripts",
+        "process", "events", "new", "attempt", "attempts", "reason", "conversations", "transcripts", "team", "urgent",
     }
 )
 

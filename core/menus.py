@@ -18,6 +18,9 @@ def language_payload(language: str) -> str:
     return "/choose_language" + json.dumps({"language": language}, separators=(",", ":"))
 
 
+# Leaves the queue for a person while waiting for one; the app handles it, never the bot.
+BACK_TO_ASSISTANT = "/back_to_assistant"
+
 # Each menu: (label key, payload). A label key "language.name@th" means the key
 # `language.name` in the Thai file, whatever the conversation's language.
 MENUS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -37,6 +40,8 @@ MENUS: dict[str, tuple[tuple[str, str], ...]] = {
     "send_location": (("menu.send_location", SHARE_LOCATION), ("menu.cancel", "/decline_location")),
     "answer": (("menu.yes", "/affirm"), ("menu.no", "/deny"), ("menu.skip", "/skip_question"), ("menu.stop", "/stop")),
     "skip": (("menu.skip", "/skip_question"), ("menu.stop", "/stop")),
+    # Under the notices of a case that waits for a person: no one has to wait in silence.
+    "waiting": (("menu.back_to_assistant", BACK_TO_ASSISTANT),),
 }
 
 # What a channel's own commands (Telegram's /stop, /language, /forget, /help) send to the bot.

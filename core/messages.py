@@ -137,16 +137,29 @@ class TextPart:
 
 
 @dataclass(frozen=True)
+class HandoffRequest:
+    """The bot's request to hand the conversation to a person at a hotline.
+
+    `reason` is "person" (they asked) or "urgent" (the triage); `triage` is the assessment so far.
+    """
+
+    reason: str
+    triage: dict | None = field(default=None, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
 class Outbound:
     """One answer to a person: the texts to say, in order, and an optional menu.
 
     `forget` marks the answer that confirms "forget me": once it is given, the app deletes
-    everything kept about the conversation.
+    everything kept about the conversation. `handoff` carries the bot's request for a person:
+    the app opens the case and adds what the person is told about it.
     """
 
     say: tuple[TextPart, ...]
     menu: str | None = None
     forget: bool = False
+    handoff: HandoffRequest | None = None
 
     @classmethod
     def keys(cls, *keys: str, menu: str | None = None) -> "Outbound":
@@ -160,3 +173,11 @@ class Rendered:
 
     text: str
     quick_replies: tuple[QuickReply, ...] = ()
+
+
+@dataclass(frozen=True)
+class Replies:
+    """The answers to one message (or a message to send unasked), rendered in one language."""
+
+    language: str
+    messages: list[Rendered]

@@ -83,6 +83,11 @@ COMMANDS: dict[str, Command] = {
         "launcher.commands:purge",
         ((("--days",), {"type": int, "help": "the retention period in days (default: SAPHAN_RETENTION_DAYS, 90)"}),),
     ),
+    "rotate-key": Command(
+        "re-encrypt the sealed fields of the records with the first key of SAPHAN_ENCRYPTION_KEY",
+        ("app",),
+        "launcher.commands:rotate_key",
+    ),
     "operator": Command(
         "console accounts: `operator add USERNAME --name NAME --team TEAM`, `list`, `disable`, `enable`, `password`",
         ("app",),

@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 
 from console.accounts import Account, AccountError, Accounts
+from core.crypto import Sealer, UnreadableField
 from core.locales import Catalog
 from core.records.db import Database
+from core.records.rotation import rotate
 from core.settings import ROOT, Settings
 from core.stores import open_stores
 from core.teams import Teams
@@ -152,6 +154,22 @@ def purge(args: argparse.Namespace) -> int:
         f"saphan: deleted {purged.conversations} conversations and {purged.transcripts} other transcripts "
         f"untouched for {days} days, and {purged.event_ids} old redelivery ids"
     )
+    return 0
+
+
+def rotate_key(args: argparse.Namespace) -> int:
+    """Re-encrypt the records' sealed fields with the first key of SAPHAN_ENCRYPTION_KEY."""
+    settings = _settings()
+    database = Database(settings.resolved_database_url())
+    try:
+        database.migrate()
+        changed = rotate(database, Sealer(settings.encryption_key.get_secret_value()))
+    except (ValueError, UnreadableField) as error:
+        print(f"saphan: {error}; nothing was changed", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    print(f"saphan: re-encrypted {changed} fields with the first key; the other keys can now be removed")
     return 0
 
 

@@ -91,6 +91,7 @@ def children(settings: Settings, model: Path, log_dir: Path | None = None) -> li
             str(app_python()), "-m", "uvicorn", "webapp.factory:app_from_environment", "--factory",
             "--host", settings.app_host, "--port", str(settings.app_port),
             "--no-access-log", "--ws-max-size", "1048576", "--log-level", "warning",
+            "--timeout-graceful-shutdown", "5",  # open console event streams must not hold a stop
         ],  # fmt: skip
         env=process_environment(settings),
         ready_url=f"http://127.0.0.1:{settings.app_port}/healthz",

@@ -11,7 +11,8 @@ import logging
 import time
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 
@@ -19,15 +20,25 @@ from actions import endpoint as action_endpoint
 from actions.registry import all_actions
 from channels import webhook_channels
 from channels.webchat import WebChat
+from console.accounts import Accounts
+from console.audit import AuditLog
+from console.case_view import CaseView
+from console.routes import Console
 from core import logs
+from core.alerts import forward_alerts
 from core.botclient import BotClient
+from core.bus import Bus
 from core.conversation import Conversations
+from core.crypto import Sealer
 from core.delivery import Delivery
 from core.directory import Directory
+from core.handoff import Handoffs
 from core.locales import Catalog
+from core.outbox import Outbox
 from core.retention import Retention
 from core.settings import Settings
 from core.stores import open_stores
+from core.teams import Teams
 from webapp import health
 
 logger = logging.getLogger(__name__)
@@ -44,6 +55,27 @@ def create_app(settings: Settings) -> FastAPI:
     bot = BotClient(
         settings.resolved_bot_url(), settings.bot_timeout_seconds, settings.bot_api_token.get_secret_value()
     )
+    teams = Teams.load()
+    bus, outbox = Bus(), Outbox()
+    accounts = Accounts(
+        stores.database,
+        teams.ids(),
+        session_hours=settings.console_session_hours,
+        idle_minutes=settings.console_idle_minutes,
+    )
+    handoffs = Handoffs(
+        database=stores.database,
+        sealer=Sealer(settings.encryption_key.get_secret_value()),
+        teams=teams,
+        bus=bus,
+        outbox=outbox,
+        catalog=catalog,
+        directory=directory,
+        bot=bot,
+        consents=stores.consents,
+        someone_on_duty=lambda team: bool(accounts.on_duty(team)),
+        claim_timeout_seconds=settings.claim_timeout_seconds,
+    )
     conversations = Conversations(
         secret_key=settings.secret_key.get_secret_value(),
         default_language=settings.default_language,
@@ -54,6 +86,8 @@ def create_app(settings: Settings) -> FastAPI:
         locations=stores.locations,
         transcripts=stores.transcripts,
         personal_data=stores.personal_data,
+        handoffs=handoffs,
+        outbox=outbox,
     )
     delivery = Delivery(conversations, stores.seen)
     channels = webhook_channels(settings, catalog)
@@ -61,14 +95,34 @@ def create_app(settings: Settings) -> FastAPI:
     for action in all_actions(directory, stores.locations, stores.consents, stores.personal_data):
         executor.register_action(action)
     webchat = WebChat(conversations, catalog, settings)
+    for channel in (*channels, webchat):
+        outbox.register(channel.name, channel.send)
+    console = Console(
+        accounts=accounts,
+        handoffs=handoffs,
+        conversations=conversations,
+        case_view=CaseView(handoffs, stores.transcripts, stores.consents, stores.locations, catalog),
+        audit=AuditLog(stores.database),
+        bus=bus,
+        catalog=catalog,
+        database=stores.database,
+        secure_cookies=settings.public_url.startswith("https://"),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         stores.database.migrate()
-        purging = asyncio.create_task(_purge_regularly(stores.retention, settings))
+        background = [asyncio.create_task(_purge_regularly(stores.retention, settings))]
+        background.append(asyncio.create_task(handoffs.watch()))
+        if settings.alert_channel and settings.alert_group:
+            group_alerts = forward_alerts(
+                bus, outbox, catalog, settings.alert_channel, settings.alert_group, settings.default_language
+            )
+            background.append(asyncio.create_task(group_alerts))
         logger.info("app started", extra={"channels": ",".join(c.name for c in channels)})
         yield
-        purging.cancel()
+        for task in background:
+            task.cancel()
         try:
             await asyncio.wait_for(delivery.drain(), SHUTDOWN_DRAIN_SECONDS)
         except asyncio.TimeoutError:
@@ -85,6 +139,16 @@ def create_app(settings: Settings) -> FastAPI:
     for channel in channels:
         app.include_router(channel.router(delivery))
     app.mount("/chat/static", webchat.static_files(), name="webchat-static")
+    app.include_router(console.router())
+    app.mount("/console/static", console.static_files(), name="console-static")
+
+    async def errors(request: Request, error: HTTPException):
+        """Console routes answer errors as `{"error": code}`; the others keep FastAPI's form."""
+        if request.url.path.startswith("/console"):
+            return await console.error_response(request, error)
+        return await http_exception_handler(request, error)
+
+    app.add_exception_handler(HTTPException, errors)
     app.include_router(action_endpoint.router(executor, settings.action_token.get_secret_value()))
     return app
 

@@ -12,10 +12,21 @@ Must not import any web framework or Rasa.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import create_engine, inspect, text
 
 from core.records.db import with_postgresql_driver
+
+
+@dataclass(frozen=True)
+class TranscriptMessage:
+    """One message of the bot's transcript: the person's text, or the bot's custom payload."""
+
+    author: str  # "person" or "assistant"
+    text: str
+    custom: dict | None
+    timestamp: float
 
 
 class Transcripts:
@@ -53,6 +64,25 @@ class Transcripts:
                     connection.execute(update, {"data": json.dumps(blanked), "id": row_id})
                     changed += 1
         return changed
+
+    def messages(self, conversation: str) -> list[TranscriptMessage]:
+        """The person's and the bot's messages of `conversation`, oldest first."""
+        query = text(
+            "SELECT type_name, data FROM events WHERE sender_id = :s AND type_name IN ('user', 'bot') ORDER BY id"
+        )
+        with self._engine.connect() as connection:
+            if not inspect(connection).has_table("events"):
+                return []
+            rows = [(kind, json.loads(raw)) for kind, raw in connection.execute(query, {"s": conversation})]
+        return [
+            TranscriptMessage(
+                "person" if kind == "user" else "assistant",
+                data.get("text") or "",
+                (data.get("data") or {}).get("custom") if kind == "bot" else None,
+                float(data.get("timestamp") or 0),
+            )
+            for kind, data in rows
+        ]
 
     def has_events(self, conversation: str) -> bool:
         """True when the tracker store holds any event of `conversation`."""

@@ -28,7 +28,8 @@ def run(events: list[dict], slots: dict | None = None) -> tuple[list[dict], dict
     set_events = asyncio.run(action.run(dispatcher, tracker, {}))
     slots_set = {}
     for event in set_events:
-        slots_set[event["name"]] = event["value"]
+        if event["event"] == "slot":
+            slots_set[event["name"]] = event["value"]
     return [m["custom"] for m in dispatcher.messages], slots_set
 
 
@@ -56,7 +57,8 @@ def test_questions_are_never_asked_twice_and_end_with_a_person():
             events += [{"event": "slot", "name": "triage_question", "value": set_now["triage_question"]},
                        user("skip", "skip_question")]  # fmt: skip
     assert len(asked) == len(set(asked)) == MAX_QUESTIONS
-    assert "handoff.no_person_yet" in keys(said) and "hotline.line" in keys(said)
+    assert "handoff.offer" in keys(said) and "hotline.line" in keys(said)
+    assert not any("handoff" in message for message in said)  # offered, not opened: the person decides
 
 
 def test_answering_no_to_can_you_leave_escalates_at_once():
@@ -73,6 +75,7 @@ def test_a_danger_message_gets_the_hotlines_with_their_hours_and_no_question():
     hours = [dict(p["params"])["hours"] for m in said for p in m["say"] if p["key"] == "hotline.line"]
     assert "@hotline.hours_24h" in hours
     assert "triage.question.open" not in keys(said) and slots["triage_question"] is None
+    assert said[-1]["handoff"]["reason"] == "urgent" and said[-1]["handoff"]["triage"]["urgent"] is True
 
 
 def test_a_yes_or_no_with_no_question_pending_is_not_taken_as_an_answer():
@@ -85,7 +88,7 @@ def test_someone_writing_about_a_relative_gets_only_the_open_question():
               {"event": "slot", "name": "triage_question", "value": "open"}, user("skip", "skip_question")]  # fmt: skip
     said, slots = run(events, {"triage_question": "open", "triage_asked": ["open"]})
     assert not any(key.startswith("triage.question") for key in keys(said))
-    assert "handoff.no_person_yet" in keys(said) and slots["triage"]["risk"] == "low"
+    assert "handoff.offer" in keys(said) and slots["triage"]["risk"] == "low"
 
 
 def track(events: list[dict], slots: dict | None = None) -> tuple[list[dict], dict]:
@@ -93,8 +96,12 @@ def track(events: list[dict], slots: dict | None = None) -> tuple[list[dict], di
     tracker = Tracker("c1", slots or {}, {**latest["parse_data"], "metadata": latest["metadata"], "text": latest["text"]},
                       events, False, None, {}, "action_listen")  # fmt: skip
     dispatcher = CollectingDispatcher()
-    set_events = asyncio.run(ActionTrackTriage(catalogue.load(), cues.load_all(), Directory.load()).run(dispatcher, tracker, {}))
-    return [m["custom"] for m in dispatcher.messages], {e["name"]: e["value"] for e in set_events}
+    set_events = asyncio.run(
+        ActionTrackTriage(catalogue.load(), cues.load_all(), Directory.load()).run(dispatcher, tracker, {})
+    )
+    return [m["custom"] for m in dispatcher.messages], {
+        e["name"]: e["value"] for e in set_events if e["event"] == "slot"
+    }
 
 
 def test_every_turn_updates_the_triage_silently_when_nothing_is_urgent():
@@ -106,5 +113,6 @@ def test_a_message_read_as_something_else_still_escalates_once_when_it_makes_the
     events = [user("hello, they locked the gate and i cannot get out of the house", "greet")]
     said, slots = track(events)
     assert keys(said)[0] == "urgent.offer_person" and slots["triage_escalated"] is True
+    assert said[0]["handoff"]["reason"] == "urgent"
     again, _ = track(events + [user("ok", "greet")], {"triage_escalated": True})
     assert again == []

@@ -69,7 +69,7 @@ def test_keyboard_only_use(open_page, chat_url):
     page.get_by_label(ENGLISH["webchat.input_label"]).focus()
     page.keyboard.type("i want talk to real person")
     page.keyboard.press("Enter")
-    wait_for_text(page, ENGLISH["handoff.no_person_yet"])
+    wait_for_text(page, ENGLISH["handoff.nobody_on_duty"])
 
 
 def test_share_location_after_consent_with_a_granted_permission(open_page, chat_url, output_dir):

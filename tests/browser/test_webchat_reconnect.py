@@ -59,12 +59,12 @@ def test_message_written_while_the_app_is_down_is_delivered_once_after_it_restar
 
     app.start()
     wait_until_ready(app)
-    wait_for_text(page, ENGLISH["handoff.no_person_yet"], timeout=60_000)
+    wait_for_text(page, ENGLISH["handoff.nobody_on_duty"], timeout=60_000)
     page.locator("#log li.pending").wait_for(state="detached", timeout=10_000)
     page.wait_for_timeout(2_000)  # room for a duplicate to show up, if there were one
 
     assert shown(page, WRITTEN_WHILE_DOWN) == 1
-    assert shown(page, ENGLISH["handoff.no_person_yet"]) == 1
+    assert shown(page, ENGLISH["handoff.nobody_on_duty"]) == 1
     assert shown(page, ENGLISH["greeting.safety_check"]) == 1, "the same conversation goes on"
     assert page.get_by_role("status").inner_text() == ""
     assert bot_received(settings, session, WRITTEN_WHILE_DOWN) == 1

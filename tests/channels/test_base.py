@@ -11,9 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from channels.base import MAX_WEBHOOK_BYTES, MalformedPayload, WebhookChannel, send_with_retries, split_text
-from core.conversation import Replies
 from core.delivery import Delivery, SeenEvents
-from core.messages import Inbound, Rendered, TextContent
+from core.messages import Inbound, Rendered, Replies, TextContent
 from core.records.db import Database
 
 

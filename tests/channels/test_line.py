@@ -26,7 +26,6 @@ from linebot.v3.messaging import ApiException
 
 from channels.base import MAX_WEBHOOK_BYTES, MalformedPayload
 from channels.line import LineChannel
-from core.conversation import Replies
 from core.delivery import Delivery, SeenEvents
 from core.locales import Catalog
 from core.messages import (
@@ -39,6 +38,7 @@ from core.messages import (
     PostbackContent,
     QuickReply,
     Rendered,
+    Replies,
     TextContent,
     UnsentContent,
     UnsupportedContent,

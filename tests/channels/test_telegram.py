@@ -42,7 +42,6 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from channels.telegram import ALLOWED_UPDATES, TelegramChannel, retry_after
-from core.conversation import Replies
 from core.delivery import Delivery, SeenEvents
 from core.locales import Catalog
 from core.menus import ALLOWED_PAYLOADS, COMMANDS, MENUS
@@ -55,6 +54,7 @@ from core.messages import (
     PostbackContent,
     QuickReply,
     Rendered,
+    Replies,
     TextContent,
     UnsupportedContent,
 )

@@ -10,9 +10,11 @@ from core.conversation import LOCATION_PAYLOAD, Conversations
 from core.directory import Directory
 from core.locales import Catalog
 from core.locations import SharedLocations
+from core.menus import BACK_TO_ASSISTANT
 from core.messages import (
     GROUP_CHAT,
     ClosedContent,
+    HandoffRequest,
     Inbound,
     LocationContent,
     OpenedContent,
@@ -24,12 +26,10 @@ from core.messages import (
 )
 from core.records.db import Database
 from core.records.models import Conversation
+from tests.core.conftest import RecordingBot
 
 
-class FakeBot:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, dict]] = []
-
+class FakeBot(RecordingBot):
     async def send(self, conversation_id: str, message: str, metadata: dict) -> list[Outbound]:
         self.sent.append((conversation_id, message, metadata))
         if message == "/confirm_forget":
@@ -58,9 +58,8 @@ class FakeTranscripts:
 
 
 @pytest.fixture()
-def router(tmp_path):
-    database = Database(f"sqlite:///{tmp_path / 'saphan.db'}")
-    database.migrate()
+def router(handoff_kit):
+    database = handoff_kit.database
     bot, transcripts, locations = FakeBot(), FakeTranscripts(), SharedLocations()
     personal_data = FakePersonalData(database)
     conversations = Conversations(
@@ -73,9 +72,10 @@ def router(tmp_path):
         locations=locations,
         transcripts=transcripts,
         personal_data=personal_data,
+        handoffs=handoff_kit.handoffs,
+        outbox=None,
     )
     yield conversations, bot, transcripts, locations, database, personal_data
-    database.dispose()
 
 
 def event(content, **extra) -> Inbound:
@@ -142,3 +142,55 @@ def test_the_answer_confirming_forget_me_deletes_after_the_conversation_was_save
     key = conversations.key("telegram", "42")
     # Deleted after the router saved its own state, so nothing is written back afterwards.
     assert personal_data.forgotten == [(key, True)]
+
+
+class AskingBot(FakeBot):
+    """A bot that asks for a person when it hears "person"."""
+
+    async def send(self, conversation_id: str, message: str, metadata: dict) -> list[Outbound]:
+        self.sent.append((conversation_id, message, metadata))
+        if message == "person":
+            return [Outbound((), handoff=HandoffRequest("person", {"risk": "low", "families": ["deception"]}))]
+        return [Outbound.keys("thanks.welcome")]
+
+
+def test_a_request_for_a_person_queues_a_case_and_the_bot_is_silent_only_while_an_operator_has_it(handoff_kit):
+    bot = AskingBot()
+    conversations = Conversations(
+        secret_key="k", default_language="en", database=handoff_kit.database, bot=bot, catalog=Catalog.load(),
+        directory=Directory.load(), locations=SharedLocations(), transcripts=FakeTranscripts(),
+        personal_data=FakePersonalData(handoff_kit.database), handoffs=handoff_kit.handoffs, outbox=None,
+    )  # fmt: skip
+    english = handoff_kit.catalog
+    asked = asyncio.run(conversations.handle(event(TextContent("person"))))
+    assert asked.messages[0].text.startswith(english.text("en", "handoff.nobody_on_duty"))
+    assert asked.messages[0].quick_replies[0].payload == BACK_TO_ASSISTANT
+    key = conversations.key("telegram", "42")
+    case_id = handoff_kit.handoffs.open_case(key)
+    assert handoff_kit.handoffs.case(case_id).reason == "person"
+
+    # While the case waits, the bot goes on answering.
+    waiting = asyncio.run(conversations.handle(event(TextContent("where is the embassy?"))))
+    assert bot.sent[-1][1] == "where is the embassy?" and waiting.messages
+
+    # Once an operator has it, the bot is not asked: the words go to the case.
+    asyncio.run(handoff_kit.handoffs.claim(case_id, handoff_kit.add_operator("ann", ["th-1300"])))
+    sent_before = len(bot.sent)
+    quiet = asyncio.run(conversations.handle(event(TextContent("is anyone there?"), message_id="m7")))
+    assert quiet.messages == [] and len(bot.sent) == sent_before
+    assert [m.text for m in handoff_kit.handoffs.messages(case_id)] == ["is anyone there?"]
+
+
+def test_a_waiting_person_can_go_back_to_the_assistant(handoff_kit):
+    bot = AskingBot()
+    conversations = Conversations(
+        secret_key="k", default_language="en", database=handoff_kit.database, bot=bot, catalog=Catalog.load(),
+        directory=Directory.load(), locations=SharedLocations(), transcripts=FakeTranscripts(),
+        personal_data=FakePersonalData(handoff_kit.database), handoffs=handoff_kit.handoffs, outbox=None,
+    )  # fmt: skip
+    asyncio.run(conversations.handle(event(TextContent("person"))))
+    key = conversations.key("telegram", "42")
+    back = asyncio.run(conversations.handle(event(PostbackContent(BACK_TO_ASSISTANT))))
+    assert back.messages[0].text == handoff_kit.catalog.text("en", "handoff.left_queue")
+    assert handoff_kit.bot.resumed == [key] and handoff_kit.handoffs.open_case(key) is None
+    assert all(message != BACK_TO_ASSISTANT for _, message, _ in bot.sent), "the bot never sees that button"

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from core.conversation import InvalidPayload, Replies
+from core.conversation import InvalidPayload
 from core.delivery import Delivery, SeenEvents
-from core.messages import Inbound, Rendered, TextContent
+from core.messages import Inbound, Rendered, Replies, TextContent
 from core.records.db import Database
 from core.records.models import ChannelEvent, utcnow
 

@@ -141,7 +141,7 @@ def test_a_whole_conversation_over_telegram(telegram, stack, language):
     assert shared[0]["reply_markup"] == {"remove_keyboard": True}
 
     handoff = texts(telegram.press("/ask_human"))
-    assert said["handoff.no_person_yet"] in handoff and "1300" in handoff
+    assert said["handoff.nobody_on_duty"] in handoff and "1300" in handoff
 
     _, log_dir = stack
     for log_file in log_dir.iterdir():

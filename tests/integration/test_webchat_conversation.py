@@ -136,7 +136,7 @@ def test_each_language_greets_and_reaches_a_person_through_the_custom_action(cha
 
     # action_request_human runs in the app, called by the real Rasa server.
     handoff = bot_texts(chat.say(first_example(language, "ask_human")))
-    assert TEXTS[language]["handoff.no_person_yet"] in handoff
+    assert TEXTS[language]["handoff.nobody_on_duty"] in handoff
     assert "1300" in handoff and "111" in handoff
 
 

@@ -36,7 +36,10 @@ def test_help_needs_no_environment():
     assert result.returncode == 0 and "run" in result.stdout and "test" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["run", "train", "shell", "test", "bench", "setup", "eval", "telegram", "purge", "operator"])
+COMMANDS = ["run", "train", "shell", "test", "bench", "setup", "eval", "telegram", "purge", "operator", "rotate-key"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(command):
     result = subprocess.run([sys.executable, str(envsetup.ROOT / "saphan"), command, "--help"], capture_output=True)
     assert result.returncode == 0

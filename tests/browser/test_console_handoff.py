@@ -1,0 +1,101 @@
+"""The operator console in Chromium, on the live stack: an urgent Thai LINE disclosure reaches
+the queue, an operator takes it, writes to the person through LINE, and hands back to the bot.
+
+The person's words carry HTML and script on purpose: every view must show them as text.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from console.accounts import Accounts
+from core.locales import LOCALES_DIR, load_file
+from core.menus import language_payload
+from core.records.db import Database
+from core.teams import Teams
+from tests.fakes.line_chat import LineChat, texts
+
+pytestmark = pytest.mark.integration
+THAI = load_file(LOCALES_DIR / "th.yml")
+PASSWORD = "operator password for tests"
+DESKTOP = {"width": 1280, "height": 800}
+HOSTILE = '<img src=x onerror="window.pwned=1">'
+URGENT = f"{HOSTILE} ตอนนี้โดนขังอยู่ในห้อง ช่วยหนูด้วยค่ะ"
+OPERATOR_TEXT = "สวัสดีค่ะ <script>window.pwned=2</script> ตอนนี้ปลอดภัยที่จะคุยไหมคะ"
+
+
+@pytest.fixture
+def operator(stack):
+    """An operator of the Thailand 1300 team; off duty and disabled again afterwards, so the
+    other tests still meet nobody on duty."""
+    settings, _ = stack
+    database = Database(settings.resolved_database_url())
+    accounts = Accounts(database, Teams.load().ids())
+    username = f"nok{time.monotonic_ns() % 100000}"
+    account = accounts.add(username, "Nok", PASSWORD, "operator", ["th-1300"])
+    yield username
+    accounts.set_duty(account.id, False)
+    accounts.disable(username)
+    database.dispose()
+
+
+def sign_in(page, settings, username: str) -> None:
+    page.goto(f"http://127.0.0.1:{settings.app_port}/console")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#sign-in").click()
+    page.locator("#duty").wait_for()
+
+
+def test_an_urgent_thai_line_disclosure_is_taken_answered_and_handed_back(stack, platform_api, open_page, operator):
+    settings, _ = stack
+    line = LineChat(settings, platform_api)
+    page = open_page(viewport=DESKTOP, locale="th-TH")
+    sign_in(page, settings, operator)
+    page.locator("#duty").click()
+    page.wait_for_function("document.querySelector('#duty').getAttribute('aria-pressed') === 'true'")
+
+    line.exchange(line.event("follow", follow={"isUnblocked": False}))
+    line.press(language_payload("th"))
+    answered = texts(line.say(URGENT))
+    assert THAI["urgent.offer_person"] in answered and "1300" in answered
+    assert THAI["handoff.connecting"] in answered, "someone is on duty, so the person is told a person will join"
+
+    row = page.locator("[data-case].urgent").first
+    row.wait_for(timeout=15_000)
+    page.locator("#alert").wait_for(state="visible")
+    row.click()
+    page.locator("#claim").click()
+    joined = line.wait_for_calls(len(line.calls()) + 1)[-1].json()
+    assert joined["to"] == line.user and texts(joined["messages"]) == THAI["handoff.operator_joined"]
+
+    transcript = page.locator("#transcript")
+    transcript.get_by_text(URGENT).wait_for()
+    page.locator("#triage").get_by_text("ช่วยหนูด้วย", exact=False).first.wait_for()
+
+    before = len(line.calls())
+    page.locator("#reply").fill(OPERATOR_TEXT)
+    page.locator("#send").click()
+    pushed = line.wait_for_calls(before + 1)[-1].json()
+    assert pushed["to"] == line.user and texts(pushed["messages"]) == OPERATOR_TEXT
+
+    # While the case is open the bot says nothing: the person's words go to the console.
+    before = len(line.calls())
+    assert line.post(line.text("ขอบคุณค่ะ " + HOSTILE)).status_code == 200
+    transcript.get_by_text("ขอบคุณค่ะ " + HOSTILE).wait_for()
+    transcript.get_by_text(OPERATOR_TEXT).wait_for()
+    time.sleep(1)
+    assert len(line.calls()) == before, "the bot stayed silent"
+
+    page.locator("#hand-back").click()
+    returned = line.wait_for_calls(before + 1)[-1].json()
+    assert THAI["handoff.returned"] in texts(returned["messages"])
+
+    # The bot is back and answers as the assistant again.
+    resumed = texts(line.say("ขอเบอร์สายด่วนหน่อยค่ะ"))
+    assert "1300" in resumed and THAI["handoff.returned"] not in resumed
+
+    assert page.evaluate("window.pwned") is None, "no script from a message ran"
+    assert page.locator("#transcript img, #triage img, #queue img").count() == 0
