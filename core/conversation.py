@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from core.botclient import BotClient, BotUnavailable
 from core.data_rights import PersonalData
 from core.directory import Directory, hotline_parts
-from core.handoff import CaseError, Handoffs
+from core.handoff import CaseError, Handoffs, Person
 from core.identity import conversation_id, message_ref
 from core.language import detect, named_language, normalise, unsupported_script
 from core.locales import Catalog
@@ -228,15 +228,8 @@ class Conversations:
         request = next((outbound.handoff for outbound in outbounds if outbound.handoff), None)
         if request is None:
             return []
-        notice = await self._handoffs.request(
-            key,
-            inbound.channel,
-            inbound.channel_user,
-            language,
-            request.reason,
-            request.triage,
-            requested_at=inbound.received_at,
-        )
+        person = Person(key, inbound.channel, inbound.channel_user, language)
+        notice = await self._handoffs.request(person, request.reason, request.triage, inbound.received_at)
         return [notice]
 
     def _remember_live(self, key: str, inbound: Inbound, language: str) -> None:
@@ -264,7 +257,8 @@ class Conversations:
                 triage = await self._bot.triage(live.key)
             except BotUnavailable:
                 triage = None
-            case = await self._handoffs.take_over(live.key, live.channel, live.address, live.language, triage, operator)
+            person = Person(live.key, live.channel, live.address, live.language)
+            case = await self._handoffs.take_over(person, triage, operator)
             self._live.pop(live.key, None)
             return case
 

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from core.botclient import BotClient, BotUnavailable
 from core.bus import Bus
@@ -103,6 +103,16 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Person:
+    """Who a case is about: their conversation, and where and in which language to write to them."""
+
+    conversation: str
+    channel: str
+    address: str
+    language: str
+
+
+@dataclass(frozen=True)
 class CaseMessage:
     """One message of a case while it was with the hotline."""
 
@@ -146,35 +156,22 @@ class Handoffs:
 
     def open_case(self, conversation: str) -> str | None:
         """The id of the conversation's open case (waiting or with an operator), or None."""
-        return self._case_in(conversation, OPEN_STATES)
+        with self._database.session() as session:
+            return session.scalar(select(Handoff.id).where(_open_case_of(conversation)))
 
     def active_case(self, conversation: str) -> str | None:
         """The id of the conversation's case while an operator has it (the bot is silent), or None."""
-        return self._case_in(conversation, (ACTIVE,))
-
-    def _case_in(self, conversation: str, states: tuple[str, ...]) -> str | None:
         with self._database.session() as session:
-            return session.scalar(
-                select(Handoff.id).where(Handoff.conversation_id == conversation, Handoff.state.in_(states))
-            )
+            return session.scalar(select(Handoff.id).where(_open_case_of(conversation, (ACTIVE,))))
 
     async def request(
-        self,
-        conversation: str,
-        channel: str,
-        address: str,
-        language: str,
-        reason: str,
-        triage: dict | None,
-        requested_at: datetime | None = None,
+        self, person: Person, reason: str, triage: dict | None, requested_at: datetime | None = None
     ) -> Outbound:
         """Queue a case (or keep the one already waiting) and say what the person is told now.
 
         The bot goes on answering while the case waits; it falls silent when an operator takes it.
         """
-        case, new = await asyncio.to_thread(
-            self._open, conversation, channel, address, language, reason, triage, requested_at, None
-        )
+        case, new = await asyncio.to_thread(self._open, person, reason, triage, requested_at, None)
         if new:
             self._bus.publish(
                 "alert",
@@ -193,53 +190,39 @@ class Handoffs:
         # The bot has just given the hotlines with an urgent answer: they are not repeated then.
         return self._nobody_answers(case, "handoff.nobody_on_duty", with_hotlines=not (new and reason == "urgent"))
 
-    async def take_over(
-        self, conversation: str, channel: str, address: str, language: str, triage: dict | None, operator: int
-    ) -> str:
+    async def take_over(self, person: Person, triage: dict | None, operator: int) -> str:
         """An operator takes a live conversation: its waiting case, or a new one already theirs.
 
         Raises:
             CaseError: `taken` when another operator has the conversation already.
         """
-        waiting = await asyncio.to_thread(self.open_case, conversation)
+        waiting = await asyncio.to_thread(self.open_case, person.conversation)
         if waiting is not None:
             await self.claim(waiting, operator)
             return waiting
-        case, _ = await asyncio.to_thread(
-            self._open, conversation, channel, address, language, "operator", triage, None, operator
-        )
+        case, _ = await asyncio.to_thread(self._open, person, "operator", triage, None, operator)
         await self._pause(case)
         self._bus.publish("queue")
         await self._tell(case, Outbound.keys("handoff.operator_joined"))
         return case.id
 
     def _open(
-        self,
-        conversation: str,
-        channel: str,
-        address: str,
-        language: str,
-        reason: str,
-        triage: dict | None,
-        requested_at: datetime | None,
-        operator: int | None,
+        self, person: Person, reason: str, triage: dict | None, requested_at: datetime | None, operator: int | None
     ) -> tuple[Case, bool]:
         """The conversation's open case, or a new one; and whether it is new."""
         now = utcnow()
         triage = triage or {}
         country = triage.get("country") if isinstance(triage.get("country"), str) else None
         with self._database.session() as session:
-            existing = session.scalar(
-                select(Handoff).where(Handoff.conversation_id == conversation, Handoff.state.in_(OPEN_STATES))
-            )
+            existing = session.scalar(select(Handoff).where(_open_case_of(person.conversation)))
             if existing is not None:
                 return _case(existing, None), False
             row = Handoff(
                 id=secrets.token_hex(8),
-                conversation_id=conversation,
-                channel=channel,
-                address=self._sealer.seal(address),
-                language=language,
+                conversation_id=person.conversation,
+                channel=person.channel,
+                address=self._sealer.seal(person.address),
+                language=person.language,
                 country=country,
                 child=bool(triage.get("child")),
                 risk=str(triage.get("risk") or "none"),
@@ -247,7 +230,7 @@ class Handoffs:
                 families=[str(family) for family in triage.get("families") or []],
                 triage=self._sealer.seal(json.dumps(triage)) if triage else None,
                 reason=reason,
-                team=self._teams.route(country, language),
+                team=self._teams.route(country, person.language),
                 state=QUEUED if operator is None else ACTIVE,
                 operator_id=operator,
                 requested_at=requested_at or now,
@@ -574,6 +557,11 @@ class Handoffs:
             await self._deliver(case, Replies(case.language, [self._catalog.render(notice, case.language)]))
         except CaseError as error:
             logger.warning("case notice not delivered", extra={"reason": error.code})
+
+
+def _open_case_of(conversation: str, states: tuple[str, ...] = OPEN_STATES):
+    """The condition that selects the conversation's case in one of `states`."""
+    return and_(Handoff.conversation_id == conversation, Handoff.state.in_(states))
 
 
 def _case(row: Handoff, operator_name: str | None) -> Case:

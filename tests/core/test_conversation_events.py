@@ -154,13 +154,22 @@ class AskingBot(FakeBot):
         return [Outbound.keys("thanks.welcome")]
 
 
-def test_a_request_for_a_person_queues_a_case_and_the_bot_is_silent_only_while_an_operator_has_it(handoff_kit):
+@pytest.fixture()
+def asking(handoff_kit):
+    """A router over a bot that asks for a person when it hears "person"."""
     bot = AskingBot()
     conversations = Conversations(
         secret_key="k", default_language="en", database=handoff_kit.database, bot=bot, catalog=Catalog.load(),
         directory=Directory.load(), locations=SharedLocations(), transcripts=FakeTranscripts(),
         personal_data=FakePersonalData(handoff_kit.database), handoffs=handoff_kit.handoffs, outbox=None,
     )  # fmt: skip
+    return conversations, bot
+
+
+def test_a_request_for_a_person_queues_a_case_and_the_bot_is_silent_only_while_an_operator_has_it(
+    handoff_kit, asking
+):
+    conversations, bot = asking
     english = handoff_kit.catalog
     asked = asyncio.run(conversations.handle(event(TextContent("person"))))
     assert asked.messages[0].text.startswith(english.text("en", "handoff.nobody_on_duty"))
@@ -181,13 +190,8 @@ def test_a_request_for_a_person_queues_a_case_and_the_bot_is_silent_only_while_a
     assert [m.text for m in handoff_kit.handoffs.messages(case_id)] == ["is anyone there?"]
 
 
-def test_a_waiting_person_can_go_back_to_the_assistant(handoff_kit):
-    bot = AskingBot()
-    conversations = Conversations(
-        secret_key="k", default_language="en", database=handoff_kit.database, bot=bot, catalog=Catalog.load(),
-        directory=Directory.load(), locations=SharedLocations(), transcripts=FakeTranscripts(),
-        personal_data=FakePersonalData(handoff_kit.database), handoffs=handoff_kit.handoffs, outbox=None,
-    )  # fmt: skip
+def test_a_waiting_person_can_go_back_to_the_assistant(handoff_kit, asking):
+    conversations, bot = asking
     asyncio.run(conversations.handle(event(TextContent("person"))))
     key = conversations.key("telegram", "42")
     back = asyncio.run(conversations.handle(event(PostbackContent(BACK_TO_ASSISTANT))))

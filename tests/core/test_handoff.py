@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from core.data_rights import PersonalData
-from core.handoff import CaseError
+from core.handoff import CaseError, Person
 from core.locations import SharedLocations
 from core.records.models import ConsentDecision, Conversation, Handoff, HandoffMessage, utcnow
 from tests.core.conftest import HandoffKit, open_kit
@@ -36,7 +36,7 @@ def conversation(kit: HandoffKit, key: str = "conv-1", language: str = "th") -> 
 
 
 def request(kit: HandoffKit, key: str, reason: str = "person", triage: dict | None = None, language: str = "th"):
-    return asyncio.run(kit.handoffs.request(key, "line", ADDRESS, language, reason, triage))
+    return asyncio.run(kit.handoffs.request(Person(key, "line", ADDRESS, language), reason, triage))
 
 
 def keys(outbound) -> list[str]:
@@ -55,7 +55,7 @@ async def collect_notices(kit: HandoffKit, action):
 def test_with_nobody_on_duty_the_person_is_told_at_once_with_the_hotlines_and_the_case_waits(kit):
     key = conversation(kit)
     notice, seen = asyncio.run(
-        collect_notices(kit, lambda: kit.handoffs.request(key, "line", ADDRESS, "th", "person", None))
+        collect_notices(kit, lambda: kit.handoffs.request(Person(key, "line", ADDRESS, "th"), "person", None))
     )
     assert keys(notice)[0] == "handoff.nobody_on_duty" and "hotline.line" in keys(notice)
     case_id = kit.handoffs.open_case(key)
@@ -105,7 +105,7 @@ def test_a_second_request_keeps_the_one_open_case_and_answers_again(kit):
     request(kit, key, "urgent", {"risk": "urgent", "urgent": True})
     first = kit.handoffs.open_case(key)
     again, seen = asyncio.run(
-        collect_notices(kit, lambda: kit.handoffs.request(key, "line", ADDRESS, "th", "person", None))
+        collect_notices(kit, lambda: kit.handoffs.request(Person(key, "line", ADDRESS, "th"), "person", None))
     )
     assert keys(again)[0] == "handoff.nobody_on_duty" and "hotline.line" in keys(again)
     assert [n for n in seen if n.kind == "alert"] == [], "one case, one alert"
@@ -246,7 +246,7 @@ def test_a_waiting_person_can_go_back_to_the_assistant_but_not_once_an_operator_
 def test_an_operator_takes_over_a_live_conversation_or_its_waiting_case(kit):
     operator = kit.add_operator("ann", ["th-1300"])
     quiet = conversation(kit, "quiet")
-    case_id = asyncio.run(kit.handoffs.take_over(quiet, "line", ADDRESS, "th", {"risk": "high"}, operator))
+    case_id = asyncio.run(kit.handoffs.take_over(Person(quiet, "line", ADDRESS, "th"), {"risk": "high"}, operator))
     case = kit.handoffs.case(case_id)
     assert (case.state, case.operator_id, case.reason, case.risk) == ("active", operator, "operator", "high")
     assert kit.bot.paused == [quiet] and kit.texts_to(ADDRESS) == [kit.catalog.text("th", "handoff.operator_joined")]
@@ -254,7 +254,8 @@ def test_an_operator_takes_over_a_live_conversation_or_its_waiting_case(kit):
     waiting = conversation(kit, "waiting")
     request(kit, waiting)
     queued = kit.handoffs.open_case(waiting)
-    assert asyncio.run(kit.handoffs.take_over(waiting, "line", ADDRESS, "th", None, operator)) == queued
+    assert asyncio.run(kit.handoffs.take_over(Person(waiting, "line", ADDRESS, "th"), None, operator)) == queued
     assert kit.handoffs.case(queued).state == "active"
     with pytest.raises(CaseError, match="taken"):
-        asyncio.run(kit.handoffs.take_over(waiting, "line", ADDRESS, "th", None, kit.add_operator("bo", ["th-1300"])))
+        other = kit.add_operator("bo", ["th-1300"])
+        asyncio.run(kit.handoffs.take_over(Person(waiting, "line", ADDRESS, "th"), None, other))
