@@ -120,14 +120,6 @@ class BotClient:
             logger.warning("bot parse failed", extra={"error": type(error).__name__})
             raise BotUnavailable(type(error).__name__) from error
 
-    async def pause(self, conversation_id: str) -> None:
-        """Stop the bot answering `conversation_id` (an operator took it over).
-
-        Raises:
-            BotUnavailable: the bot is down or refused.
-        """
-        await self._append_events(conversation_id, [{"event": "pause"}])
-
     async def resume(self, conversation_id: str) -> None:
         """Let the bot answer `conversation_id` again, knowing an operator had it.
 

@@ -5,8 +5,9 @@ asking for a person; the app then queues the case, persisted in `handoffs`, so a
 of either process loses no case and no message. A case opens when the person asks for a person,
 when the triage is urgent (the bot's answer carries the request), or when an operator takes over
 a live conversation. While it waits, the bot goes on helping (sharing a location, information);
-once an operator takes it the bot is paused, the person's messages go to the case, and the
-operator writes back through the person's own channel (`core.outbox`).
+once an operator takes it the app stops asking the bot, the person's messages go to the case,
+and the operator writes back through the person's own channel (`core.outbox`). When the case
+ends the bot resumes cleanly (Rasa's `resume` + `action_listen`) and knows an operator had it.
 
 No dead ends (DNH-30): when nobody is on duty for the case's team the person is told so at once,
 with the hotlines (and the child line for a child), and a call-back if they agreed to be
@@ -201,7 +202,6 @@ class Handoffs:
             await self.claim(waiting, operator)
             return waiting
         case, _ = await asyncio.to_thread(self._open, person, "operator", triage, None, operator)
-        await self._pause(case)
         self._bus.publish("queue")
         await self._tell(case, Outbound.keys("handoff.operator_joined"))
         return case.id
@@ -327,7 +327,6 @@ class Handoffs:
             if case.state == ACTIVE:
                 raise CaseError("taken", by=case.operator_name)
             raise CaseError("ended")
-        await self._pause(case)
         self._bus.publish("queue")
         self._bus.publish("case", case=case_id)
         await self._tell(case, Outbound.keys("handoff.operator_joined"))
@@ -420,14 +419,6 @@ class Handoffs:
         self._bus.publish("case", case=case_id)
         await self._tell(case, notice)
         return await self._existing(case_id)
-
-    async def _pause(self, case: Case) -> None:
-        """Silence the bot while an operator has the case (the app does not ask it either)."""
-        if case.conversation_id:
-            try:
-                await self._bot.pause(case.conversation_id)
-            except BotUnavailable:
-                logger.error("bot not paused for a taken case; the app still keeps its messages from it")
 
     async def _resume(self, case: Case) -> None:
         if case.conversation_id:

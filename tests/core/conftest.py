@@ -20,10 +20,9 @@ from core.teams import Teams
 
 
 class RecordingBot:
-    """The bot's API as the handoff uses it: pauses, resumes and triage, recorded."""
+    """The bot's API as the handoff uses it: messages, resumes and triage, recorded."""
 
     def __init__(self) -> None:
-        self.paused: list[str] = []
         self.resumed: list[str] = []
         self.sent: list[tuple[str, str, dict]] = []
         self.triage_slot: dict | None = None
@@ -31,9 +30,6 @@ class RecordingBot:
     async def send(self, conversation_id: str, message: str, metadata: dict) -> list[Outbound]:
         self.sent.append((conversation_id, message, metadata))
         return [Outbound.keys("thanks.welcome")]
-
-    async def pause(self, conversation_id: str) -> None:
-        self.paused.append(conversation_id)
 
     async def resume(self, conversation_id: str) -> None:
         self.resumed.append(conversation_id)
