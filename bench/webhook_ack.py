@@ -23,7 +23,6 @@ import hmac
 import json
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -32,9 +31,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from launcher import processes, training  # noqa: E402
-from tests.conftest import LINE_CHANNEL_SECRET, channel_settings, make_settings  # noqa: E402
-from tests.fakes import line_api, telegram_api  # noqa: E402
+from bench.stack import running_stack  # noqa: E402
+from tests.conftest import LINE_CHANNEL_SECRET  # noqa: E402
 from tests.fakes.platform import FakePlatform  # noqa: E402
 
 MESSAGE = "I want to work in Thailand, is this job offer safe?"
@@ -111,37 +109,26 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="10 and 30 people, two rounds each")
     args = parser.parse_args()
     levels = (10, 30) if args.quick else (10, 50, 100)
-    model = training.ensure_model(make_settings(Path(tempfile.mkdtemp())))
-    with FakePlatform() as platform:
-        line_api.install(platform)
-        telegram_api.install(platform)
-        var_dir = Path(tempfile.mkdtemp(prefix="saphan-bench-"))
-        settings = make_settings(var_dir, **channel_settings(platform.url))
-        (var_dir / "log").mkdir()
-        supervisor = processes.Supervisor(processes.children(settings, model, var_dir / "log"))
-        supervisor.start()
+    with running_stack() as (settings, platform):
         app, bot = f"http://127.0.0.1:{settings.app_port}", settings.resolved_bot_url()
-        try:
-            asyncio.run(webhook_round(app, platform, 5))  # warm-up, not measured
-            print(f"{'people':>6} {'webhook p95':>12} {'healthz p95':>12} {'ratio':>7} "
-                  f"{'delivery p95':>13} {'rasa p95':>9} {'ratio':>7}")  # fmt: skip
-            for concurrency in levels:
-                hooks, health, deliveries, rasa = [], [], [], []
-                for _ in range(2):  # alternate, so drift on a shared machine hits both paths
-                    answers, delivered = asyncio.run(webhook_round(app, platform, concurrency))
-                    hooks += answers
-                    deliveries += delivered
-                    base_health, base_rasa = asyncio.run(baseline_round(app, bot, concurrency))
-                    health += base_health
-                    rasa += base_rasa
-                hook95, health95 = percentile(hooks, 0.95), percentile(health, 0.95)
-                delivery95, rasa95 = percentile(deliveries, 0.95), percentile(rasa, 0.95)
-                print(f"{concurrency:>6} {hook95:>10.1f}ms {health95:>10.1f}ms {hook95 / health95:>6.2f}× "
-                      f"{delivery95:>11.1f}ms {rasa95:>7.1f}ms {delivery95 / rasa95:>6.2f}×"
-                      f"   (delivered {len(deliveries)}/{2 * concurrency}, median answer "
-                      f"{statistics.median(hooks) * 1000:.1f} ms)")  # fmt: skip
-        finally:
-            supervisor.stop()
+        asyncio.run(webhook_round(app, platform, 5))  # warm-up, not measured
+        print(f"{'people':>6} {'webhook p95':>12} {'healthz p95':>12} {'ratio':>7} "
+              f"{'delivery p95':>13} {'rasa p95':>9} {'ratio':>7}")  # fmt: skip
+        for concurrency in levels:
+            hooks, health, deliveries, rasa = [], [], [], []
+            for _ in range(2):  # alternate, so drift on a shared machine hits both paths
+                answers, delivered = asyncio.run(webhook_round(app, platform, concurrency))
+                hooks += answers
+                deliveries += delivered
+                base_health, base_rasa = asyncio.run(baseline_round(app, bot, concurrency))
+                health += base_health
+                rasa += base_rasa
+            hook95, health95 = percentile(hooks, 0.95), percentile(health, 0.95)
+            delivery95, rasa95 = percentile(deliveries, 0.95), percentile(rasa, 0.95)
+            print(f"{concurrency:>6} {hook95:>10.1f}ms {health95:>10.1f}ms {hook95 / health95:>6.2f}× "
+                  f"{delivery95:>11.1f}ms {rasa95:>7.1f}ms {delivery95 / rasa95:>6.2f}×"
+                  f"   (delivered {len(deliveries)}/{2 * concurrency}, median answer "
+                  f"{statistics.median(hooks) * 1000:.1f} ms)")  # fmt: skip
     return 0
 
 

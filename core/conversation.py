@@ -192,6 +192,9 @@ class Conversations:
                 metadata = {"language": language, "channel": inbound.channel}
                 if inbound.message_id:
                     metadata["message_ref"] = message_ref(self._secret_key, inbound.channel, inbound.message_id)
+                if isinstance(inbound.content, TextContent):
+                    person = Person(key, inbound.channel, inbound.channel_user, language)
+                    await self._handoffs.alert_if_urgent(person, message, inbound.received_at)
                 outbounds = await self._ask_bot(key, message, metadata)
                 self._remember_live(key, inbound, language)
                 outbounds += await self._open_case_if_asked(key, inbound, language, outbounds)

@@ -9,6 +9,10 @@ once an operator takes it the app stops asking the bot, the person's messages go
 and the operator writes back through the person's own channel (`core.outbox`). When the case
 ends the bot resumes cleanly (Rasa's `resume` + `action_listen`) and knows an operator had it.
 
+An urgent phrase (the triage's safety net: danger now, self-harm, a medical need) opens and
+alerts the case as soon as the message arrives, before the bot reads it, so an alert never
+waits behind a busy bot; the bot's triage completes the case when it answers.
+
 No dead ends (DNH-30): when nobody is on duty for the case's team the person is told so at once,
 with the hotlines (and the child line for a child), and a call-back if they agreed to be
 contacted; when nobody takes a waiting case within `claim_timeout_seconds`, they are told the
@@ -25,7 +29,7 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,6 +46,7 @@ from core.outbox import Outbox
 from core.records.db import Database
 from core.records.models import Handoff, HandoffMessage, Operator, utcnow
 from core.teams import Teams
+from triage.cues import LanguageCues, safety_net_signals
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +144,7 @@ class Handoffs:
         bot: BotClient,
         consents: ConsentLog,
         someone_on_duty: Callable[[str], bool],
+        safety_cues: Iterable[LanguageCues] = (),
         claim_timeout_seconds: float = 120.0,
     ) -> None:
         self._database = database
@@ -151,6 +157,7 @@ class Handoffs:
         self._bot = bot
         self._consents = consents
         self._someone_on_duty = someone_on_duty
+        self._safety_cues = list(safety_cues)
         self._claim_timeout = timedelta(seconds=claim_timeout_seconds)
 
     # -- opening a case --------------------------------------------------------------------
@@ -174,22 +181,50 @@ class Handoffs:
         """
         case, new = await asyncio.to_thread(self._open, person, reason, triage, requested_at, None)
         if new:
-            self._bus.publish(
-                "alert",
-                case=case.id,
-                urgent=case.urgent,
-                child=case.child,
-                language=case.language,
-                country=case.country,
-                team=case.team,
-            )
-            logger.info("case queued", extra={"team": case.team, "urgent": case.urgent, "reason": reason})
+            self._alert(case, reason)
+        elif triage:
+            await asyncio.to_thread(self._update_triage, case.id, triage)
         if await asyncio.to_thread(self._someone_on_duty, case.team):
             return Outbound.keys("handoff.connecting", menu="waiting")
-        if new:
-            await asyncio.to_thread(self._mark_told, case.id)
+        first = await asyncio.to_thread(self._mark_told, case.id)
         # The bot has just given the hotlines with an urgent answer: they are not repeated then.
-        return self._nobody_answers(case, "handoff.nobody_on_duty", with_hotlines=not (new and reason == "urgent"))
+        return self._nobody_answers(case, "handoff.nobody_on_duty", with_hotlines=not (first and reason == "urgent"))
+
+    async def alert_if_urgent(self, person: Person, text: str, received_at: datetime | None = None) -> bool:
+        """Queue and alert a case at once when `text` holds a safety-net phrase (danger now,
+        self-harm, a medical need), before the bot has read it: the alert does not wait for a
+        busy bot. The bot's own triage then completes the case. True when a case was opened."""
+        signals = safety_net_signals(self._safety_cues, text)
+        if not signals:
+            return False
+        early = {"risk": "urgent", "urgent": True, "child": False, "families": [], "signals": signals}
+        case, new = await asyncio.to_thread(self._open, person, "urgent", early, received_at, None)
+        if new:
+            self._alert(case, "urgent")
+        return new
+
+    def _alert(self, case: Case, reason: str) -> None:
+        self._bus.publish(
+            "alert",
+            case=case.id,
+            urgent=case.urgent,
+            child=case.child,
+            language=case.language,
+            country=case.country,
+            team=case.team,
+        )
+        logger.info("case queued", extra={"team": case.team, "urgent": case.urgent, "reason": reason})
+
+    def _update_triage(self, case_id: str, triage: dict) -> None:
+        """Keep the bot's newer triage on a waiting case (evidence only accumulates)."""
+        with self._database.session() as session:
+            row = session.get(Handoff, case_id)
+            row.triage = self._sealer.seal(json.dumps(triage))
+            row.risk = str(triage.get("risk") or row.risk)
+            row.urgent = row.urgent or bool(triage.get("urgent"))
+            row.child = row.child or bool(triage.get("child"))
+            row.families = sorted(set(row.families or []) | {str(f) for f in triage.get("families") or []})
+            session.commit()
 
     async def take_over(self, person: Person, triage: dict | None, operator: int) -> str:
         """An operator takes a live conversation: its waiting case, or a new one already theirs.
@@ -242,10 +277,16 @@ class Handoffs:
             session.commit()
             return _case(row, None), True
 
-    def _mark_told(self, case_id: str) -> None:
+    def _mark_told(self, case_id: str) -> bool:
+        """Note that the person was told nobody can answer now; False if they had been told before."""
         with self._database.session() as session:
-            session.execute(update(Handoff).where(Handoff.id == case_id).values(person_told_at=utcnow()))
+            result = session.execute(
+                update(Handoff)
+                .where(Handoff.id == case_id, Handoff.person_told_at.is_(None))
+                .values(person_told_at=utcnow())
+            )
             session.commit()
+            return result.rowcount == 1
 
     def _nobody_answers(self, case: Case, key: str, with_hotlines: bool = True) -> Outbound:
         """The honest answer when no person can take the case now (DNH-30)."""

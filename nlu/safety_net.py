@@ -19,7 +19,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from triage.cues import SAFETY_NET, load_all
+from triage.cues import SAFETY_NET, load_all, safety_net_signals
 
 SAFETY_NET_KEY = "safety_net"
 
@@ -49,8 +49,7 @@ class SafetyNet(GraphComponent):
 
     def signals(self, text: Text) -> List[Text]:
         """The safety-net signals in `text`, most urgent first."""
-        found = {match.signal for cues in self._cues for match in cues.find(text) if match.signal in SAFETY_NET}
-        return [signal for signal in SAFETY_NET if signal in found]
+        return safety_net_signals(self._cues, text)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Override a non-urgent intent when a safety-net phrase is present."""

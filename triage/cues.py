@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,3 +124,9 @@ def load_all(directory: Path = CUES_DIR) -> dict[str, LanguageCues]:
     """The cues of every language that has a cue file, by language code."""
     found = (load_language(path) for path in sorted(directory.glob("*.yml")))
     return {cues.language: cues for cues in found}
+
+
+def safety_net_signals(all_cues: Iterable[LanguageCues], text: str) -> list[str]:
+    """The safety-net signals whose cues (in any language) occur in `text`, most urgent first."""
+    found = {match.signal for cues in all_cues for match in cues.find(text) if match.signal in SAFETY_NET}
+    return [signal for signal in SAFETY_NET if signal in found]

@@ -39,6 +39,7 @@ from core.retention import Retention
 from core.settings import Settings
 from core.stores import open_stores
 from core.teams import Teams
+from triage import cues
 from webapp import health
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
         bot=bot,
         consents=stores.consents,
         someone_on_duty=lambda team: bool(accounts.on_duty(team)),
+        safety_cues=cues.load_all().values(),
         claim_timeout_seconds=settings.claim_timeout_seconds,
     )
     conversations = Conversations(

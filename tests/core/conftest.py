@@ -17,6 +17,7 @@ from core.outbox import Outbox
 from core.records.db import Database
 from core.records.models import Operator
 from core.teams import Teams
+from triage import cues
 
 
 class RecordingBot:
@@ -89,6 +90,7 @@ def open_kit(url: str) -> HandoffKit:
         bot=bot,  # type: ignore[arg-type]
         consents=consents,
         someone_on_duty=lambda team: team in kit.on_duty,
+        safety_cues=cues.load_all().values(),
         claim_timeout_seconds=120,
     )
     return kit

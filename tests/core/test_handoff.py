@@ -258,3 +258,19 @@ def test_an_operator_takes_over_a_live_conversation_or_its_waiting_case(kit):
     with pytest.raises(CaseError, match="taken"):
         other = kit.add_operator("bo", ["th-1300"])
         asyncio.run(kit.handoffs.take_over(Person(waiting, "line", ADDRESS, "th"), None, other))
+
+
+def test_an_urgent_phrase_alerts_before_the_bot_answers_and_the_bots_triage_completes_the_case(kit):
+    key = conversation(kit)
+    person = Person(key, "line", ADDRESS, "th")
+    opened, seen = asyncio.run(collect_notices(kit, lambda: kit.handoffs.alert_if_urgent(person, "ช่วยด้วย เขาจะฆ่าผม")))
+    assert opened and [n.kind for n in seen] == ["alert"] and seen[0].data["urgent"] is True
+    assert not asyncio.run(kit.handoffs.alert_if_urgent(Person("calm", "line", ADDRESS, "th"), "ค่าแรงขั้นต่ำเท่าไร"))
+
+    full = {"risk": "urgent", "urgent": True, "families": ["physical_violence"], "indicators": [{"id": "x"}]}
+    notice, seen = asyncio.run(collect_notices(kit, lambda: kit.handoffs.request(person, "urgent", full)))
+    assert keys(notice) == ["handoff.nobody_on_duty"], "told once, without repeating the hotlines just given"
+    assert [n for n in seen if n.kind == "alert"] == [], "one alert per case"
+    case_id = kit.handoffs.open_case(key)
+    assert kit.handoffs.triage(case_id)["indicators"] == [{"id": "x"}]
+    assert kit.handoffs.case(case_id).urgent
