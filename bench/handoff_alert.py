@@ -34,7 +34,7 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import running_stack  # noqa: E402
+from bench.stack import line_text_event, running_stack  # noqa: E402
 from console.accounts import Accounts  # noqa: E402
 from core.identity import conversation_id  # noqa: E402
 from core.records.db import Database  # noqa: E402
@@ -50,19 +50,9 @@ BACKGROUND_PAUSE_SECONDS = 3.0
 PASSWORD = "benchmark operator password"
 
 
-def line_body(user: str, text: str, token: str) -> bytes:
-    event = {
-        "type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
-        "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex.upper(),
-        "deliveryContext": {"isRedelivery": False}, "replyToken": token,
-        "message": {"id": str(uuid.uuid4().int)[:18], "type": "text", "quoteToken": "q", "text": text},
-    }  # fmt: skip
-    return json.dumps({"destination": "Ubench", "events": [event]}).encode()
-
-
 async def post_line(client: httpx.AsyncClient, user: str, text: str, token: str) -> float:
     """Post one signed text event; return when it was posted (monotonic)."""
-    body = line_body(user, text, token)
+    body = line_text_event(user, text, token)
     signature = base64.b64encode(hmac.new(LINE_CHANNEL_SECRET.encode(), body, hashlib.sha256).digest()).decode()
     started = time.monotonic()
     response = await client.post(

@@ -1,9 +1,12 @@
-"""The stack a benchmark measures: the real bot and app, LINE and Telegram on, pointed at a
-local fake of their APIs. Shared by the benchmarks; not a benchmark itself."""
+"""The stack a benchmark measures (the real bot and app, LINE and Telegram on, pointed at a
+local fake of their APIs) and the LINE events it is sent. Shared by the benchmarks; not one itself."""
 
 from __future__ import annotations
 
+import json
 import tempfile
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,3 +34,14 @@ def running_stack() -> Iterator[tuple[Settings, FakePlatform]]:
             yield settings, platform
         finally:
             supervisor.stop()
+
+
+def line_text_event(user: str, text: str, reply_token: str) -> bytes:
+    """A LINE webhook body with one text message from `user` (sign it before posting)."""
+    event = {
+        "type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex.upper(),
+        "deliveryContext": {"isRedelivery": False}, "replyToken": reply_token,
+        "message": {"id": str(uuid.uuid4().int)[:18], "type": "text", "quoteToken": "q", "text": text},
+    }  # fmt: skip
+    return json.dumps({"destination": "Ubench", "events": [event]}).encode()

@@ -20,7 +20,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import json
 import statistics
 import sys
 import time
@@ -31,21 +30,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import running_stack  # noqa: E402
+from bench.stack import line_text_event, running_stack  # noqa: E402
 from tests.conftest import LINE_CHANNEL_SECRET  # noqa: E402
 from tests.fakes.platform import FakePlatform  # noqa: E402
 
 MESSAGE = "I want to work in Thailand, is this job offer safe?"
-
-
-def line_event(user: str, token: str) -> bytes:
-    event = {
-        "type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
-        "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex.upper(),
-        "deliveryContext": {"isRedelivery": False}, "replyToken": token,
-        "message": {"id": str(uuid.uuid4().int)[:18], "type": "text", "quoteToken": "q", "text": MESSAGE},
-    }  # fmt: skip
-    return json.dumps({"destination": "Ubench", "events": [event]}).encode()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -61,7 +50,7 @@ async def webhook_round(app: str, platform: FakePlatform, concurrency: int) -> t
     async with httpx.AsyncClient(base_url=app, timeout=60) as client:
 
         async def post(token: str) -> None:
-            body = line_event(f"U{uuid.uuid4().hex}", token)
+            body = line_text_event(f"U{uuid.uuid4().hex}", MESSAGE, token)
             signature = base64.b64encode(hmac.new(LINE_CHANNEL_SECRET.encode(), body, hashlib.sha256).digest())
             started = time.monotonic()
             sent_at[token] = started
