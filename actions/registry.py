@@ -14,15 +14,23 @@ from actions.location import (
     ActionStop,
 )
 from actions.triage import ActionTrackTriage, ActionTriage
+from core.case_records import CaseRecords
 from core.consent import ConsentLog
 from core.data_rights import PersonalData
 from core.directory import Directory
+from core.handover import Handover
 from core.locations import SharedLocations
 from triage import catalogue, cues
 
 
 def all_actions(
-    directory: Directory, locations: SharedLocations, consents: ConsentLog, personal_data: PersonalData
+    directory: Directory,
+    locations: SharedLocations,
+    consents: ConsentLog,
+    personal_data: PersonalData,
+    handover: Handover,
+    case_records: CaseRecords,
+    retention_days: int,
 ) -> list[Action]:
     """Every custom action, built with what it needs."""
     indicators, phrases = catalogue.load(), cues.load_all()
@@ -36,8 +44,8 @@ def all_actions(
         ActionLocationConsent(locations, consents),
         ActionLocationDecline(locations, consents),
         ActionStop(locations, consents),
-        ActionWhatKept(personal_data),
-        ActionWithdrawConsent(consents, locations),
+        ActionWhatKept(personal_data, handover, retention_days),
+        ActionWithdrawConsent(consents, locations, handover, case_records),
         ActionAskForget(),
         ActionForget(),
         ActionKeepData(),

@@ -1,6 +1,11 @@
 """What an operator sees of one case: the conversation so far, the triage, the consents, the
 location (only with consent), and what they can insert or choose.
 
+The summary (the triage) is shown only after the person agreed to pass it to the team, the
+words that raised each indicator and what the person wrote to the assistant only after they
+also agreed that the team may read it (`core.handover`); the messages written since a person
+joined are always shown.
+
 Must not import any web framework.
 """
 
@@ -11,6 +16,7 @@ from datetime import datetime, timezone
 from core.botclient import to_outbound
 from core.consent import ConsentLog
 from core.handoff import OUTCOMES, Case, Handoffs
+from core.handover import Handover, Visibility
 from core.locales import Catalog
 from core.locations import SharedLocations
 from core.records.models import utcnow
@@ -45,12 +51,14 @@ class CaseView:
     def __init__(
         self,
         handoffs: Handoffs,
+        handover: Handover,
         transcripts: Transcripts,
         consents: ConsentLog,
         locations: SharedLocations,
         catalog: Catalog,
     ) -> None:
         self._handoffs = handoffs
+        self._handover = handover
         self._transcripts = transcripts
         self._consents = consents
         self._locations = locations
@@ -59,10 +67,12 @@ class CaseView:
     def details(self, case: Case, me: int, operators: list[dict]) -> dict:
         """The whole case view for operator `me`; `operators` are the ones it may go to."""
         conversation = case.conversation_id
+        visible = self._handover.visibility(case)
         return {
             **case_summary(case, me),
-            "transcript": self._transcript(case),
-            "triage": self._handoffs.triage(case.id),
+            "shared": {"summary": visible.summary, "transcript": visible.transcript},
+            "transcript": self._transcript(case, visible),
+            "triage": self._triage(case, visible),
             "consents": [
                 {"kind": d.kind, "granted": d.granted, "at": d.decided_at.isoformat(), "language": d.language}
                 for d in (self._consents.history(conversation) if conversation else [])
@@ -75,9 +85,16 @@ class CaseView:
             "operators": [operator for operator in operators if operator["id"] != case.operator_id],
         }
 
-    def _transcript(self, case: Case) -> list[dict]:
+    def _triage(self, case: Case, visible: Visibility) -> dict | None:
+        triage = self._handoffs.triage(case.id) if visible.summary else None
+        if triage is None or visible.transcript:
+            return triage
+        indicators = [{**item, "evidence": None} for item in triage.get("indicators") or []]
+        return {**triage, "indicators": indicators, "signals": []}
+
+    def _transcript(self, case: Case, visible: Visibility) -> list[dict]:
         entries: list[tuple[datetime, dict]] = []
-        if case.conversation_id:
+        if case.conversation_id and visible.transcript:
             for message in self._transcripts.messages(case.conversation_id):
                 at = datetime.fromtimestamp(message.timestamp, timezone.utc)
                 text = message.text

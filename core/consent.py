@@ -1,10 +1,14 @@
 """Consent decisions: separate, explicit, and logged with the exact text the person saw.
 
-Each decision (a yes or a no to one kind of consent) is stored with its time, the locale key of
-the question, the question's version (a hash of the text shown, so a reworded question is a new
-version) and the language it was shown in. Only an explicit yes is a yes (DNH-4): the latest
-decision of a kind counts, and no decision at all is a no. Withdrawing records a no for every
-kind that was a yes.
+The kinds (DNH-6): `location` (the hotline team may see where the person is), `handover` (a case
+summary is passed to the named hotline team), `transcript` (that team may read what the person
+wrote to the assistant before a person joined), `follow_up` (the team may write to them later)
+and `record` (a record of the case is kept after it ends). Each decision (a yes or a no) is
+stored with its time, the locale key of the question, the question's version (a hash of the text
+shown, so a reworded question is a new version), the language it was shown in and, for a
+sharing, the team that receives it. Only an explicit yes is a yes (DNH-4): the latest decision of
+a kind counts, and no decision at all is a no. Withdrawing records a no for every kind that was a
+yes.
 
 Must not import any web framework, channel SDK or Rasa.
 """
@@ -22,7 +26,13 @@ from core.records.db import Database
 from core.records.models import ConsentDecision, utcnow
 
 # Each kind of consent and the locale key of the question that asks for it.
-QUESTIONS: dict[str, str] = {"location": "location.ask"}
+QUESTIONS: dict[str, str] = {
+    "location": "location.ask",
+    "handover": "consent.handover.ask",
+    "transcript": "consent.transcript.ask",
+    "follow_up": "consent.follow_up.ask",
+    "record": "consent.record.ask",
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,7 @@ class Decision:
     decided_at: datetime
     text_version: str
     language: str
+    recipient: str | None = None
 
 
 def text_version(catalog: Catalog, key: str, language: str) -> str:
@@ -48,8 +59,11 @@ class ConsentLog:
         self._database = database
         self._catalog = catalog
 
-    def record(self, conversation: str, kind: str, granted: bool, language: str) -> Decision:
-        """Log a decision on the question of `kind`, shown in `language`.
+    def record(
+        self, conversation: str, kind: str, granted: bool, language: str, recipient: str | None = None
+    ) -> Decision:
+        """Log a decision on the question of `kind`, shown in `language`; `recipient` is the team
+        that receives what was agreed to.
 
         Raises:
             KeyError: `kind` is not a kind of consent Saphan asks for.
@@ -63,6 +77,7 @@ class ConsentLog:
             text_version=text_version(self._catalog, key, language),
             language=language,
             decided_at=utcnow(),
+            recipient=recipient,
         )
         with self._database.session() as session:
             session.add(row)
@@ -83,13 +98,20 @@ class ConsentLog:
         """The decision that counts for each kind the person was asked about."""
         return {decision.kind: decision for decision in self.history(conversation)}
 
+    def granted(self, conversation: str, kind: str, since: datetime | None = None) -> Decision | None:
+        """The yes that counts now for `kind` (given at or after `since`), or None: no is the default."""
+        decision = self.current(conversation).get(kind)
+        if decision is None or not decision.granted or (since is not None and decision.decided_at < since):
+            return None
+        return decision
+
     def withdraw_all(self, conversation: str, language: str) -> list[Decision]:
         """Record a no for every kind that is a yes now; return the consents withdrawn."""
         granted = [d for d in self.current(conversation).values() if d.granted]
         for decision in granted:
-            self.record(conversation, decision.kind, False, language)
+            self.record(conversation, decision.kind, False, language, decision.recipient)
         return granted
 
 
 def _decision(row: ConsentDecision) -> Decision:
-    return Decision(row.kind, row.granted, row.decided_at, row.text_version, row.language)
+    return Decision(row.kind, row.granted, row.decided_at, row.text_version, row.language, row.recipient)

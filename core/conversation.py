@@ -12,7 +12,8 @@ answer that confirms "forget me" deletes everything kept about the conversation 
 
 While an operator has the conversation's case (`core.handoff`) the bot is not asked: the person's
 text goes to the case. An answer that carries the bot's request for a person queues a case; the
-bot goes on answering while it waits. The router also remembers, in memory only, who wrote recently, so an operator can
+bot goes on answering while it waits. The answers to the consent questions about a case
+(`core.handover`) are the app's: they never reach the bot. The router also remembers, in memory only, who wrote recently, so an operator can
 take over a live conversation.
 """
 
@@ -33,7 +34,7 @@ from core.identity import conversation_id, message_ref
 from core.language import detect, named_language, normalise, unsupported_script
 from core.locales import Catalog
 from core.locations import SharedLocations
-from core.menus import ALLOWED_PAYLOADS, BACK_TO_ASSISTANT, chosen_language, language_payload
+from core.menus import ALLOWED_PAYLOADS, BACK_TO_ASSISTANT, chosen_language, consent_answer, language_payload
 from core.messages import (
     GROUP_CHAT,
     ClosedContent,
@@ -176,7 +177,11 @@ class Conversations:
             message = settle(record)
             language = record.language or self._default_language
             case = await asyncio.to_thread(self._handoffs.active_case, key)
-            if case is not None and isinstance(inbound.content, (TextContent, LocationContent, PostbackContent)):
+            answer = consent_answer(message) if isinstance(inbound.content, PostbackContent) else None
+            if answer is not None:
+                person = Person(key, inbound.channel, inbound.channel_user, language)
+                outbounds = await self._handoffs.answer(person, *answer)
+            elif case is not None and isinstance(inbound.content, (TextContent, LocationContent, PostbackContent)):
                 outbounds = await self._to_case(case, key, inbound)
             elif message == BACK_TO_ASSISTANT:
                 outbounds = await self._leave_queue(key)
@@ -232,8 +237,7 @@ class Conversations:
         if request is None:
             return []
         person = Person(key, inbound.channel, inbound.channel_user, language)
-        notice = await self._handoffs.request(person, request.reason, request.triage, inbound.received_at)
-        return [notice]
+        return await self._handoffs.request(person, request.reason, request.triage, inbound.received_at)
 
     def _remember_live(self, key: str, inbound: Inbound, language: str) -> None:
         self._live.pop(key, None)

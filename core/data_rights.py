@@ -2,7 +2,8 @@
 
 A conversation's personal data is: its row (pseudonymous id, channel kind, language), its
 consent decisions, a location held in memory, its messages in Rasa's tracker store, and its
-cases with the hotline (channel address, triage, messages). `summary` says which of these exist
+cases with the hotline (channel address, triage, messages; `core.case_records` says how long
+each part of an ended case is kept). `summary` says which of these exist
 now; `forget` deletes every one of them. A forgotten case stays only as statistics (times,
 risk, indicator families, language, channel), no longer linked to any conversation; one still
 open is closed.
@@ -16,11 +17,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 
+from core.case_records import make_statistics
 from core.consent import ConsentLog
-from core.handoff import CLOSED, OPEN_STATES
 from core.locations import SharedLocations
 from core.records.db import Database
-from core.records.models import ConsentDecision, Conversation, Handoff, HandoffMessage, utcnow
+from core.records.models import CLOSED, OPEN_STATES, ConsentDecision, Conversation, Handoff, utcnow
 from core.records.transcripts import Transcripts
 
 
@@ -32,6 +33,8 @@ class KeptData:
     has_transcript: bool
     consents: tuple[str, ...]  # the kinds the person answered (yes or no)
     location_for_hotline: bool
+    has_case: bool  # a case with a hotline team, open or kept as a record
+    may_write_later: bool  # the follow-up consent is a yes
 
 
 class PersonalData:
@@ -50,11 +53,14 @@ class PersonalData:
         with self._database.session() as session:
             record = session.get(Conversation, conversation)
             language = record.language if record else None
+            has_case = session.scalar(select(Handoff.id).where(Handoff.conversation_id == conversation).limit(1))
         return KeptData(
             language=language,
             has_transcript=self._transcripts.has_events(conversation),
             consents=tuple(self._consents.current(conversation)),
             location_for_hotline=self._locations.for_hotline(conversation) is not None,
+            has_case=has_case is not None,
+            may_write_later=self._consents.granted(conversation, "follow_up") is not None,
         )
 
     def forget(self, conversation: str) -> None:
@@ -64,14 +70,11 @@ class PersonalData:
         cases = Handoff.conversation_id == conversation
         with self._database.session() as session:
             session.execute(
-                delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(select(Handoff.id).where(cases)))
-            )
-            session.execute(
                 update(Handoff)
                 .where(cases, Handoff.state.in_(OPEN_STATES))
                 .values(state=CLOSED, outcome="person_left", ended_at=utcnow())
             )
-            session.execute(update(Handoff).where(cases).values(address=None, triage=None, conversation_id=None))
+            make_statistics(session, cases)
             session.execute(delete(ConsentDecision).where(ConsentDecision.conversation_id == conversation))
             session.execute(delete(Conversation).where(Conversation.id == conversation))
             session.commit()

@@ -81,6 +81,17 @@ class Directory:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return cls([_entry(item) for item in raw["hotlines"]])
 
+    def by_id(self, hotline_id: str) -> Hotline:
+        """The hotline `hotline_id`.
+
+        Raises:
+            KeyError: no hotline has this id.
+        """
+        for line in self.hotlines:
+            if line.id == hotline_id:
+                return line
+        raise KeyError(hotline_id)
+
     def recommended(self, country: str | None, language: str | None = None) -> list[Hotline]:
         """The lines to give a person: their country's, else their language's home country's,
         else every country's primary line, so that there is always a number to call."""
@@ -100,7 +111,11 @@ def hotline_parts(directory: Directory, country: str | None = None) -> tuple[Tex
     lines = directory.primary(country) or directory.primary()
     return (TextPart("hotline.intro"),) + tuple(
         TextPart.of(
-            "hotline.line", country=f"@country.{line.country}", number=line.number, name=line.name, hours=HOURS[line.hours]
+            "hotline.line",
+            country=f"@country.{line.country}",
+            number=line.number,
+            name=line.name,
+            hours=HOURS[line.hours],
         )
         for line in lines
     )

@@ -37,21 +37,31 @@ from sqlalchemy import and_, select, update
 
 from core.botclient import BotClient, BotUnavailable
 from core.bus import Bus
+from core.case_records import CaseRecords
 from core.consent import ConsentLog
 from core.crypto import Sealer
 from core.directory import Directory, hotline_parts
+from core.handover import Handover
 from core.locales import Catalog
 from core.messages import Outbound, Rendered, Replies, TextPart
 from core.outbox import Outbox
 from core.records.db import Database
-from core.records.models import Handoff, HandoffMessage, Operator, utcnow
+from core.records.models import (
+    ACTIVE,
+    CLOSED,
+    OPEN_STATES,
+    QUEUED,
+    RETURNED,
+    Handoff,
+    HandoffMessage,
+    Operator,
+    utcnow,
+)
 from core.teams import Teams
 from triage.cues import LanguageCues, safety_net_signals
 
 logger = logging.getLogger(__name__)
 
-QUEUED, ACTIVE, RETURNED, CLOSED = "queued", "active", "returned", "closed"
-OPEN_STATES = (QUEUED, ACTIVE)
 REASONS = ("person", "urgent", "operator")
 OUTCOMES = (
     "information_given",
@@ -65,8 +75,6 @@ OUTCOMES = (
 # Short vetted texts an operator can insert, in the person's language (locale keys).
 INSERTS = ("safe_now", "not_your_fault", "take_your_time", "call_if_danger")
 RISK_ORDER = {"urgent": 0, "high": 1, "medium": 2, "low": 3, "none": 4}
-# The consent to be contacted again (DNH-6, DNH-35); its question arrives with the records issue.
-FOLLOW_UP_CONSENT = "follow_up"
 MAX_OPERATOR_TEXT = 4000
 
 
@@ -143,6 +151,8 @@ class Handoffs:
         directory: Directory,
         bot: BotClient,
         consents: ConsentLog,
+        handover: Handover,
+        case_records: CaseRecords,
         someone_on_duty: Callable[[str], bool],
         safety_cues: Iterable[LanguageCues] = (),
         claim_timeout_seconds: float = 120.0,
@@ -156,6 +166,8 @@ class Handoffs:
         self._directory = directory
         self._bot = bot
         self._consents = consents
+        self._handover = handover
+        self._case_records = case_records
         self._someone_on_duty = someone_on_duty
         self._safety_cues = list(safety_cues)
         self._claim_timeout = timedelta(seconds=claim_timeout_seconds)
@@ -174,8 +186,9 @@ class Handoffs:
 
     async def request(
         self, person: Person, reason: str, triage: dict | None, requested_at: datetime | None = None
-    ) -> Outbound:
-        """Queue a case (or keep the one already waiting) and say what the person is told now.
+    ) -> list[Outbound]:
+        """Queue a case (or keep the one already waiting) and say what the person is told now:
+        whether someone can join, and (once per case) the summary and whether to pass it on.
 
         The bot goes on answering while the case waits; it falls silent when an operator takes it.
         """
@@ -185,10 +198,51 @@ class Handoffs:
         elif triage:
             await asyncio.to_thread(self._update_triage, case.id, triage)
         if await asyncio.to_thread(self._someone_on_duty, case.team):
-            return Outbound.keys("handoff.connecting", menu="waiting")
-        first = await asyncio.to_thread(self._mark_told, case.id)
-        # The bot has just given the hotlines with an urgent answer: they are not repeated then.
-        return self._nobody_answers(case, "handoff.nobody_on_duty", with_hotlines=not (first and reason == "urgent"))
+            notice = Outbound.keys("handoff.connecting", menu="waiting")
+        else:
+            first = await asyncio.to_thread(self._mark_told, case.id)
+            # The bot has just given the hotlines with an urgent answer: they are not repeated then.
+            with_hotlines = not (first and reason == "urgent")
+            notice = self._nobody_answers(case, "handoff.nobody_on_duty", with_hotlines=with_hotlines)
+        return [notice, *await self._summary_question(case)]
+
+    async def _summary_question(self, case: Case) -> list[Outbound]:
+        """The summary and the question whether to pass it on, the first time only."""
+        if not await asyncio.to_thread(self._mark_asked, case.id):
+            return []
+        triage = await asyncio.to_thread(self.triage, case.id)
+        return [await asyncio.to_thread(self._handover.summary_question, case, triage)]
+
+    def _mark_asked(self, case_id: str) -> bool:
+        """Note that the case's consent questions began; False if they had begun before."""
+        with self._database.session() as session:
+            result = session.execute(
+                update(Handoff)
+                .where(Handoff.id == case_id, Handoff.consent_asked_at.is_(None))
+                .values(consent_asked_at=utcnow())
+            )
+            session.commit()
+            return result.rowcount == 1
+
+    async def answer(self, person: Person, kind: str, granted: bool) -> list[Outbound]:
+        """Log the person's answer to a consent question about their case (the team of their
+        latest case receives what they agree to) and say what follows."""
+        case = await asyncio.to_thread(self._latest_case, person.conversation)
+        team = case.team if case is not None else None
+        await asyncio.to_thread(self._consents.record, person.conversation, kind, granted, person.language, team)
+        if kind in ("record", "follow_up"):
+            await asyncio.to_thread(self._case_records.minimise, person.conversation)
+        if case is not None:
+            self._bus.publish("case", case=case.id)
+        nobody = case is not None and not await asyncio.to_thread(self._someone_on_duty, case.team)
+        return await asyncio.to_thread(self._handover.after_answer, kind, granted, case, nobody)
+
+    def _latest_case(self, conversation: str) -> Case | None:
+        with self._database.session() as session:
+            row = session.scalars(
+                select(Handoff).where(Handoff.conversation_id == conversation).order_by(Handoff.requested_at.desc())
+            ).first()
+            return _case(row, None) if row is not None else None
 
     async def alert_if_urgent(self, person: Person, text: str, received_at: datetime | None = None) -> bool:
         """Queue and alert a case at once when `text` holds a safety-net phrase (danger now,
@@ -238,7 +292,7 @@ class Handoffs:
             return waiting
         case, _ = await asyncio.to_thread(self._open, person, "operator", triage, None, operator)
         self._bus.publish("queue")
-        await self._tell(case, Outbound.keys("handoff.operator_joined"))
+        await self._tell(case, Outbound.keys("handoff.operator_joined"), *await self._summary_question(case))
         return case.id
 
     def _open(
@@ -299,13 +353,9 @@ class Handoffs:
                 for line in self._directory.recommended(case.country, case.language)
                 if "children" in line.topics
             ]
-        if case.conversation_id and self._has_follow_up_consent(case.conversation_id):
+        if case.conversation_id and self._consents.granted(case.conversation_id, "follow_up"):
             parts.append(TextPart("handoff.callback_offer"))
         return Outbound(tuple(parts), menu="waiting")
-
-    def _has_follow_up_consent(self, conversation: str) -> bool:
-        decision = self._consents.current(conversation).get(FOLLOW_UP_CONSENT)
-        return decision is not None and decision.granted
 
     # -- while the case is open ------------------------------------------------------------
 
@@ -370,7 +420,7 @@ class Handoffs:
             raise CaseError("ended")
         self._bus.publish("queue")
         self._bus.publish("case", case=case_id)
-        await self._tell(case, Outbound.keys("handoff.operator_joined"))
+        await self._tell(case, Outbound.keys("handoff.operator_joined"), *await self._summary_question(case))
         return case
 
     async def write(self, case_id: str, operator: int, text: str) -> datetime:
@@ -428,6 +478,8 @@ class Handoffs:
         await self._resume(case)
         self._bus.publish("queue")
         self._bus.publish("case", case=case_id)
+        if case.conversation_id:  # no one joined: nothing of this case is worth a record question
+            await asyncio.to_thread(self._case_records.minimise, case.conversation_id, utcnow())
         return Outbound.keys("handoff.left_queue", menu="main")
 
     async def hand_back(self, case_id: str, operator: int | None) -> Case:
@@ -458,7 +510,10 @@ class Handoffs:
         await self._resume(case)
         self._bus.publish("queue")
         self._bus.publish("case", case=case_id)
-        await self._tell(case, notice)
+        record = await asyncio.to_thread(self._handover.record_question, case.conversation_id)
+        await self._tell(case, notice, *filter(None, [record]))
+        if case.conversation_id:
+            await asyncio.to_thread(self._case_records.minimise, case.conversation_id)
         return await self._existing(case_id)
 
     async def _resume(self, case: Case) -> None:
@@ -476,7 +531,8 @@ class Handoffs:
         waiting = await asyncio.to_thread(self._waiting_since, cutoff)
         for case in waiting:
             await asyncio.to_thread(self._mark_told, case.id)
-            await self._tell(case, self._nobody_answers(case, "handoff.still_waiting"))
+            follow_up = await asyncio.to_thread(self._handover.follow_up_question, case.conversation_id)
+            await self._tell(case, self._nobody_answers(case, "handoff.still_waiting"), *filter(None, [follow_up]))
             logger.info("person told that nobody has taken the case yet", extra={"team": case.team})
         return len(waiting)
 
@@ -583,10 +639,11 @@ class Handoffs:
             logger.error("case message not delivered", extra={"channel": case.channel, "error": type(error).__name__})
             raise CaseError("not_delivered") from error
 
-    async def _tell(self, case: Case, notice: Outbound) -> None:
-        """Send a notice about the case to the person; a failure is logged, never raised."""
+    async def _tell(self, case: Case, *notices: Outbound) -> None:
+        """Send notices about the case to the person; a failure is logged, never raised."""
+        rendered = [self._catalog.render(notice, case.language) for notice in notices]
         try:
-            await self._deliver(case, Replies(case.language, [self._catalog.render(notice, case.language)]))
+            await self._deliver(case, Replies(case.language, rendered))
         except CaseError as error:
             logger.warning("case notice not delivered", extra={"reason": error.code})
 

@@ -69,11 +69,16 @@ class Catalog:
             if template is None:
                 raise UnknownTextKey(key)
             logger.warning("locale key missing, using English", extra={"key": key, "language": language})
-        values = {
-            name: self.text(language, value[1:]) if value.startswith("@") else value
-            for name, value in (params or {}).items()
-        }
+        values = {name: self._value(language, value) for name, value in (params or {}).items()}
         return template.format_map(_Defaulting(values))
+
+    def _value(self, language: str, value: str) -> str:
+        """A parameter's value: as given, or (starting with `@`) the texts of one or more keys,
+        `"@key"` or `"@key1 @key2"`, the latter joined with the language's list separator."""
+        if not value.startswith("@"):
+            return value
+        texts = [self.text(language, key) for key in value[1:].split(" @")]
+        return self.text(language, "list.separator").join(texts) if len(texts) > 1 else texts[0]
 
     def strings(self, language: str, prefix: str) -> dict[str, str]:
         """All texts under `prefix.` in `language`, keyed by the rest of the key."""
@@ -84,8 +89,12 @@ class Catalog:
         }
 
     def render(self, outbound: Outbound, language: str) -> Rendered:
-        """Render an `Outbound` in `language`: its texts joined by blank lines, and its menu."""
-        text = "\n\n".join(self.text(language, part.key, dict(part.params)) for part in outbound.say)
+        """Render an `Outbound` in `language`: its texts joined by blank lines (a text that starts
+        with "- " is a list item, on the line after the one before it), and its menu."""
+        text = ""
+        for part in outbound.say:
+            said = self.text(language, part.key, dict(part.params))
+            text += ("\n" if said.startswith("- ") else "\n\n") + said if text else said
         replies = tuple(
             QuickReply(label=self.text(language, label), payload=payload)
             for label, payload in MENUS.get(outbound.menu or "", ())

@@ -17,6 +17,7 @@ ALLOWED_FIELDS = frozenset(
     {
         "channel", "channels", "status", "error", "key", "language", "route", "method", "duration_ms", "code", "kind",
         "process", "events", "new", "attempt", "attempts", "reason", "conversations", "transcripts", "team", "urgent",
+        "cases",
     }
 )
 

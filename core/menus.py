@@ -18,6 +18,24 @@ def language_payload(language: str) -> str:
     return "/choose_language" + json.dumps({"language": language}, separators=(",", ":"))
 
 
+# The consents asked about a case with a hotline team; their answers are the app's, never the bot's.
+CASE_CONSENTS = ("handover", "transcript", "follow_up", "record")
+
+
+def consent_payload(kind: str, granted: bool) -> str:
+    """The payload of the yes or the no button of the consent question of `kind`."""
+    return ("/consent_yes" if granted else "/consent_no") + json.dumps({"kind": kind}, separators=(",", ":"))
+
+
+def consent_answer(payload: str) -> tuple[str, bool] | None:
+    """The kind and the answer a consent button's payload gives, or None for any other payload."""
+    for kind in CASE_CONSENTS:
+        for granted in (True, False):
+            if payload == consent_payload(kind, granted):
+                return kind, granted
+    return None
+
+
 # Leaves the queue for a person while waiting for one; the app handles it, never the bot.
 BACK_TO_ASSISTANT = "/back_to_assistant"
 
@@ -42,6 +60,11 @@ MENUS: dict[str, tuple[tuple[str, str], ...]] = {
     "skip": (("menu.skip", "/skip_question"), ("menu.stop", "/stop")),
     # Under the notices of a case that waits for a person: no one has to wait in silence.
     "waiting": (("menu.back_to_assistant", BACK_TO_ASSISTANT),),
+    # Equal yes and no for each consent about a case (DNH-4, DNH-5).
+    **{
+        f"consent_{kind}": (("menu.yes", consent_payload(kind, True)), ("menu.no", consent_payload(kind, False)))
+        for kind in CASE_CONSENTS
+    },
 }
 
 # What a channel's own commands (Telegram's /stop, /language, /forget, /help) send to the bot.

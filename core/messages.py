@@ -124,7 +124,7 @@ class TextPart:
     """One text to say: a locale key and its parameters.
 
     A parameter whose value starts with `@` names a locale key to be translated itself
-    (for example `{"country": "@country.TH"}`).
+    (for example `{"country": "@country.TH"}`), or several (`"@key1 @key2"`), listed.
     """
 
     key: str

@@ -4,7 +4,8 @@ A conversation untouched for `retention_days` is forgotten exactly as "forget me
 (`core.data_rights`): its row, consent decisions, held location and transcript. Transcripts in
 Rasa's tracker store whose newest event is that old are deleted too, with or without a row in
 the app (the bot also keeps conversations the app never recorded, such as `./saphan triage`
-runs). Redelivery ids older than a week go as well. `./saphan purge` runs it once; the app runs
+runs). Redelivery ids older than a week go as well, and ended cases are kept only as their
+person agreed (`core.case_records`). `./saphan purge` runs it once; the app runs
 it every `purge_interval_hours`.
 
 Must not import any web framework, channel SDK or Rasa.
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from core.case_records import RECORD_ANSWER_HOURS, CaseRecords
 from core.data_rights import PersonalData
 from core.delivery import SeenEvents
 from core.records.db import Database
@@ -27,20 +29,27 @@ from core.records.transcripts import Transcripts
 @dataclass(frozen=True)
 class Purged:
     """How much one purge deleted: conversations (each with its transcript), transcripts the
-    app never recorded, and redelivery ids."""
+    app never recorded, redelivery ids, and ended cases reduced to statistics."""
 
     conversations: int
     transcripts: int
     event_ids: int
+    cases: int = 0  # ended cases made statistics because no record was agreed to
 
 
 class Retention:
     """Deletes what is older than the retention period."""
 
     def __init__(
-        self, database: Database, transcripts: Transcripts, personal_data: PersonalData, seen: SeenEvents
+        self,
+        database: Database,
+        transcripts: Transcripts,
+        personal_data: PersonalData,
+        seen: SeenEvents,
+        case_records: CaseRecords,
     ) -> None:
         self._database = database
+        self._case_records = case_records
         self._transcripts = transcripts
         self._personal_data = personal_data
         self._seen = seen
@@ -53,10 +62,12 @@ class Retention:
         """
         if days < 1:
             raise ValueError("the retention period must be at least one day")
-        cutoff = (now or utcnow()) - timedelta(days=days)
+        now = now or utcnow()
+        cutoff = now - timedelta(days=days)
         with self._database.session() as session:
             stale = session.scalars(select(Conversation.id).where(Conversation.last_active_at < cutoff)).all()
         for conversation in stale:
             self._personal_data.forget(conversation)
         transcripts = self._transcripts.erase_older_than(cutoff.timestamp())
-        return Purged(conversations=len(stale), transcripts=transcripts, event_ids=self._seen.forget_old())
+        cases = self._case_records.minimise(unanswered_ended_before=now - timedelta(hours=RECORD_ANSWER_HOURS))
+        return Purged(conversations=len(stale), transcripts=transcripts, event_ids=self._seen.forget_old(), cases=cases)

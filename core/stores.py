@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.case_records import CaseRecords
 from core.consent import ConsentLog
 from core.data_rights import PersonalData
 from core.delivery import SeenEvents
@@ -31,6 +32,7 @@ class Stores:
     consents: ConsentLog
     personal_data: PersonalData
     seen: SeenEvents
+    case_records: CaseRecords
     retention: Retention
 
     def dispose(self) -> None:
@@ -47,5 +49,6 @@ def open_stores(settings: Settings, catalog: Catalog) -> Stores:
     consents = ConsentLog(database, catalog)
     personal_data = PersonalData(database, transcripts, locations, consents)
     seen = SeenEvents(database)
-    retention = Retention(database, transcripts, personal_data, seen)
-    return Stores(database, transcripts, locations, consents, personal_data, seen, retention)
+    case_records = CaseRecords(database, consents)
+    retention = Retention(database, transcripts, personal_data, seen, case_records)
+    return Stores(database, transcripts, locations, consents, personal_data, seen, case_records, retention)

@@ -26,6 +26,7 @@ class Team:
     id: str
     name: str
     hotline: str
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,10 @@ class Teams:
         """
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         try:
-            teams = [Team(id=item["id"], name=item["name"], hotline=item["hotline"]) for item in raw["teams"]]
+            teams = [
+                Team(id=item["id"], name=item["name"], hotline=item["hotline"], timezone=item.get("timezone", "UTC"))
+                for item in raw["teams"]
+            ]
             routes = [Route(item["team"], item.get("country"), item.get("language")) for item in raw["routes"]]
             return cls(teams, routes, raw["default"])
         except (KeyError, TypeError) as error:
@@ -73,6 +77,11 @@ class Teams:
     def ids(self) -> list[str]:
         """Every team's id."""
         return [team.id for team in self.all]
+
+    def get(self, team_id: str | None) -> Team:
+        """The team `team_id`, or the default team when it is None or no longer exists."""
+        by_id = {team.id: team for team in self.all}
+        return by_id.get(team_id or "") or by_id[self._default]
 
     def route(self, country: str | None, language: str) -> str:
         """The team a case of this country and language is queued to."""

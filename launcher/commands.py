@@ -152,7 +152,8 @@ def purge(args: argparse.Namespace) -> int:
         stores.dispose()
     print(
         f"saphan: deleted {purged.conversations} conversations and {purged.transcripts} other transcripts "
-        f"untouched for {days} days, and {purged.event_ids} old redelivery ids"
+        f"untouched for {days} days, {purged.event_ids} old redelivery ids, and reduced {purged.cases} ended "
+        "cases without an agreed record to statistics"
     )
     return 0
 

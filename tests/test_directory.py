@@ -36,3 +36,16 @@ def test_an_incomplete_entry_is_refused_with_its_id():
         _entry({**raw, "source": ""})
     with pytest.raises(InvalidDirectory, match="date"):
         _entry({**raw, "verified": "recently"})
+
+
+def test_every_team_names_a_hotline_of_the_directory_and_a_real_time_zone():
+    from zoneinfo import ZoneInfo
+
+    from core.teams import Teams
+
+    directory = Directory.load()
+    for team in Teams.load().all:
+        assert directory.by_id(team.hotline).primary, team.id
+        ZoneInfo(team.timezone)
+    with pytest.raises(KeyError):
+        directory.by_id("xx-0000")

@@ -33,6 +33,7 @@ from core.crypto import Sealer
 from core.delivery import Delivery
 from core.directory import Directory
 from core.handoff import Handoffs
+from core.handover import Handover
 from core.locales import Catalog
 from core.outbox import Outbox
 from core.retention import Retention
@@ -64,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
         session_hours=settings.console_session_hours,
         idle_minutes=settings.console_idle_minutes,
     )
+    handover = Handover(stores.consents, directory, teams, stores.locations, settings.retention_days)
     handoffs = Handoffs(
         database=stores.database,
         sealer=Sealer(settings.encryption_key.get_secret_value()),
@@ -74,6 +76,8 @@ def create_app(settings: Settings) -> FastAPI:
         directory=directory,
         bot=bot,
         consents=stores.consents,
+        handover=handover,
+        case_records=stores.case_records,
         someone_on_duty=lambda team: bool(accounts.on_duty(team)),
         safety_cues=cues.load_all().values(),
         claim_timeout_seconds=settings.claim_timeout_seconds,
@@ -94,7 +98,16 @@ def create_app(settings: Settings) -> FastAPI:
     delivery = Delivery(conversations, stores.seen)
     channels = webhook_channels(settings, catalog)
     executor = ActionExecutor()
-    for action in all_actions(directory, stores.locations, stores.consents, stores.personal_data):
+    actions = all_actions(
+        directory,
+        stores.locations,
+        stores.consents,
+        stores.personal_data,
+        handover,
+        stores.case_records,
+        settings.retention_days,
+    )
+    for action in actions:
         executor.register_action(action)
     webchat = WebChat(conversations, catalog, settings)
     for channel in (*channels, webchat):
@@ -103,7 +116,7 @@ def create_app(settings: Settings) -> FastAPI:
         accounts=accounts,
         handoffs=handoffs,
         conversations=conversations,
-        case_view=CaseView(handoffs, stores.transcripts, stores.consents, stores.locations, catalog),
+        case_view=CaseView(handoffs, handover, stores.transcripts, stores.consents, stores.locations, catalog),
         audit=AuditLog(stores.database),
         bus=bus,
         catalog=catalog,
@@ -162,7 +175,7 @@ async def _purge_regularly(retention: Retention, settings: Settings) -> None:
             purged = await asyncio.to_thread(retention.purge, settings.retention_days)
             logger.info(
                 "purge done",
-                extra={"conversations": purged.conversations, "transcripts": purged.transcripts},
+                extra={"conversations": purged.conversations, "transcripts": purged.transcripts, "cases": purged.cases},
             )
         except Exception as error:  # a failed purge is retried at the next interval, never fatal
             logger.error("purge failed", extra={"error": type(error).__name__})

@@ -52,6 +52,8 @@
   let view = null;
   let openCaseId = null;
   let shownTurns = 0;
+  // Whether the person's messages to the assistant were shown: a new answer redraws the transcript.
+  let shownEarlierMessages = null;
   let events = null;
   let offlineTimer = 0;
   let queueTimer = 0;
@@ -220,6 +222,7 @@
     showMe();
     $("transcript").replaceChildren();
     shownTurns = 0;
+    shownEarlierMessages = null;
     route();
   });
 
@@ -755,6 +758,7 @@
   function closeCase() {
     openCaseId = null;
     shownTurns = 0;
+    shownEarlierMessages = null;
     for (const id of CASE_PARTS) $(id).replaceChildren();
     $("case-title").textContent = "";
     $("reply").value = "";
@@ -773,9 +777,10 @@
   function showCase(data) {
     showCaseHeader(data);
     showCaseActions(data);
-    showTranscript(data.transcript || []);
+    const shared = data.shared || {};
+    showTranscript(data.transcript || [], Boolean(shared.transcript));
     showInserts(data.inserts || []);
-    showTriage(data.triage);
+    showTriage(data.triage, Boolean(shared.summary));
     showConsents(data.consents || []);
     showLocation(data.location);
     setWritable(isMineActive(data));
@@ -830,11 +835,14 @@
   }
 
   // The transcript only grows, so a reload appends what is new; a screen reader hears only that.
-  function showTranscript(turns) {
+  // It is drawn again when the person's answer about their earlier messages changed.
+  function showTranscript(turns, earlierShared) {
     const list = $("transcript");
-    if (turns.length < shownTurns) {
+    if (turns.length < shownTurns || earlierShared !== shownEarlierMessages) {
       list.replaceChildren();
+      if (!earlierShared) list.append(node("li", "note", t("transcript_not_shared")));
       shownTurns = 0;
+      shownEarlierMessages = earlierShared;
     }
     const atEnd = shownTurns === 0 || list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     for (const turn of turns.slice(shownTurns)) list.append(transcriptItem(turn));
@@ -882,9 +890,10 @@
     for (const button of $("inserts").querySelectorAll("button")) button.disabled = !writable;
   }
 
-  function showTriage(triage) {
+  function showTriage(triage, summaryShared) {
     const panel = $("triage");
     panel.replaceChildren();
+    if (!summaryShared) panel.append(node("p", "empty", t("summary_not_shared")));
     if (!triage) return;
     const flags = [riskBadge(triage.risk)];
     if (triage.urgent) flags.push(badge("urgent", t("urgent")));

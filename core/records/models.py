@@ -76,6 +76,8 @@ class ConsentDecision(Base):
     text_version: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The hotline team that receives what was agreed to (None: no one yet, or not a sharing).
+    recipient: Mapped[str | None] = mapped_column(String(32))
 
 
 class Operator(Base):
@@ -112,6 +114,12 @@ class ConsoleSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# The states of a case (`core.handoff` moves cases between them).
+QUEUED, ACTIVE, RETURNED, CLOSED = "queued", "active", "returned", "closed"
+OPEN_STATES = (QUEUED, ACTIVE)
+ENDED_STATES = (RETURNED, CLOSED)
+
+
 class Handoff(Base):
     """One case handed to a person at a hotline, from the request to its end.
 
@@ -144,6 +152,7 @@ class Handoff(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     person_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

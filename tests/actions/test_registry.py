@@ -19,7 +19,15 @@ def domain_actions() -> set[str]:
 
 
 def actions(stores) -> list:
-    return all_actions(Directory.load(), stores.locations, stores.consents, stores.personal_data)
+    return all_actions(
+        Directory.load(),
+        stores.locations,
+        stores.consents,
+        stores.personal_data,
+        stores.handover,
+        stores.case_records,
+        retention_days=90,
+    )
 
 
 def test_registry_and_domain_name_the_same_actions(stores):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from console.accounts import Accounts
 from core.identity import conversation_id
 from core.locales import LOCALES_DIR, load_file
-from core.menus import language_payload
+from core.menus import consent_payload, language_payload
 from core.records.db import Database
 from core.records.models import Handoff
 from core.teams import Teams
@@ -76,6 +76,7 @@ def test_an_urgent_thai_line_disclosure_is_taken_answered_and_handed_back(stack,
     answered = texts(line.say(URGENT))
     assert THAI["urgent.offer_person"] in answered and "1300" in answered
     assert THAI["handoff.connecting"] in answered, "someone is on duty, so the person is told a person will join"
+    assert THAI["summary.intro"] in answered and THAI["summary.urgent"] in answered, "the summary is shown first"
 
     row = page.locator(f'[data-case="{case_of(settings, line.user)}"].urgent')
     row.wait_for(timeout=15_000)
@@ -85,7 +86,14 @@ def test_an_urgent_thai_line_disclosure_is_taken_answered_and_handed_back(stack,
     joined = line.wait_for_calls(len(line.calls()) + 1)[-1].json()
     assert joined["to"] == line.user and texts(joined["messages"]) == THAI["handoff.operator_joined"]
 
+    # Until the person agrees, the operator sees neither the summary nor the earlier messages.
+    page.locator("#triage").get_by_text(THAI["console.summary_not_shared"]).wait_for()
     transcript = page.locator("#transcript")
+    transcript.get_by_text(THAI["console.transcript_not_shared"]).wait_for()
+    assert URGENT not in transcript.inner_text()
+    asked = texts(line.press(consent_payload("handover", True)))
+    assert THAI["consent.handover.given"] in asked and THAI["consent.transcript.ask"] in asked
+    line.press(consent_payload("transcript", True))
     transcript.get_by_text(URGENT).wait_for()
     page.locator("#triage .catalogue").wait_for()  # the triage panel names its catalogue version
     assert THAI["console.urgent"] in page.locator("#triage").inner_text()

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 import pytest
 
 from core.bus import Bus
+from core.case_records import CaseRecords
 from core.consent import ConsentLog
 from core.crypto import Sealer
 from core.directory import Directory
 from core.handoff import Handoffs
+from core.handover import Handover
 from core.locales import Catalog
+from core.locations import SharedLocations
 from core.messages import Outbound, Replies
 from core.outbox import Outbox
 from core.records.db import Database
@@ -49,6 +52,8 @@ class HandoffKit:
     bus: Bus
     consents: ConsentLog
     catalog: Catalog
+    locations: SharedLocations
+    case_records: CaseRecords
     delivered: list[tuple[str, str, Replies]] = field(default_factory=list)
     on_duty: set[str] = field(default_factory=set)
 
@@ -72,7 +77,9 @@ def open_kit(url: str) -> HandoffKit:
     catalog = Catalog.load()
     bus, outbox, bot = Bus(), Outbox(), RecordingBot()
     consents = ConsentLog(database, catalog)
-    kit = HandoffKit(database, None, bot, bus, consents, catalog)  # type: ignore[arg-type]
+    locations, case_records = SharedLocations(), CaseRecords(database, consents)
+    kit = HandoffKit(database, None, bot, bus, consents, catalog, locations, case_records)  # type: ignore[arg-type]
+    teams, directory = Teams.load(), Directory.load()
 
     async def record(inbound, replies: Replies) -> None:
         kit.delivered.append((inbound.channel, inbound.channel_user, replies))
@@ -82,13 +89,15 @@ def open_kit(url: str) -> HandoffKit:
     kit.handoffs = Handoffs(
         database=database,
         sealer=Sealer("test-key"),
-        teams=Teams.load(),
+        teams=teams,
         bus=bus,
         outbox=outbox,
         catalog=catalog,
-        directory=Directory.load(),
+        directory=directory,
         bot=bot,  # type: ignore[arg-type]
         consents=consents,
+        handover=Handover(consents, directory, teams, locations, record_days=90),
+        case_records=case_records,
         someone_on_duty=lambda team: team in kit.on_duty,
         safety_cues=cues.load_all().values(),
         claim_timeout_seconds=120,

@@ -36,7 +36,8 @@ def conversation(kit: HandoffKit, key: str = "conv-1", language: str = "th") -> 
 
 
 def request(kit: HandoffKit, key: str, reason: str = "person", triage: dict | None = None, language: str = "th"):
-    return asyncio.run(kit.handoffs.request(Person(key, "line", ADDRESS, language), reason, triage))
+    """What the person is told first when they ask (the notice; the summary question follows)."""
+    return asyncio.run(kit.handoffs.request(Person(key, "line", ADDRESS, language), reason, triage))[0]
 
 
 def keys(outbound) -> list[str]:
@@ -54,10 +55,11 @@ async def collect_notices(kit: HandoffKit, action):
 
 def test_with_nobody_on_duty_the_person_is_told_at_once_with_the_hotlines_and_the_case_waits(kit):
     key = conversation(kit)
-    notice, seen = asyncio.run(
+    (notice, question), seen = asyncio.run(
         collect_notices(kit, lambda: kit.handoffs.request(Person(key, "line", ADDRESS, "th"), "person", None))
     )
     assert keys(notice)[0] == "handoff.nobody_on_duty" and "hotline.line" in keys(notice)
+    assert question.menu == "consent_handover"
     case_id = kit.handoffs.open_case(key)
     assert kit.handoffs.case(case_id).state == "queued"
     alert = next(n for n in seen if n.kind == "alert")
@@ -76,7 +78,8 @@ def test_with_someone_on_duty_the_person_is_told_a_person_will_join_and_reminded
     assert asyncio.run(kit.handoffs.remind_waiting(utcnow() + timedelta(seconds=130))) == 1
     assert asyncio.run(kit.handoffs.remind_waiting(utcnow() + timedelta(seconds=300))) == 0
     told = kit.texts_to(ADDRESS)
-    assert len(told) == 1 and kit.catalog.text("th", "handoff.still_waiting") in told[0] and "1300" in told[0]
+    assert len(told) == 2 and kit.catalog.text("th", "handoff.still_waiting") in told[0] and "1300" in told[0]
+    assert kit.catalog.text("th", "consent.follow_up.ask") in told[1], "asked whether the team may write later"
     assert kit.handoffs.case(kit.handoffs.open_case(key)).state == "queued", "the case stays in the queue"
 
 
@@ -104,7 +107,7 @@ def test_a_second_request_keeps_the_one_open_case_and_answers_again(kit):
     key = conversation(kit)
     request(kit, key, "urgent", {"risk": "urgent", "urgent": True})
     first = kit.handoffs.open_case(key)
-    again, seen = asyncio.run(
+    (again,), seen = asyncio.run(
         collect_notices(kit, lambda: kit.handoffs.request(Person(key, "line", ADDRESS, "th"), "person", None))
     )
     assert keys(again)[0] == "handoff.nobody_on_duty" and "hotline.line" in keys(again)
@@ -175,7 +178,9 @@ def test_hand_back_resumes_the_bot_and_tells_the_person(kit):
     ended = asyncio.run(kit.handoffs.hand_back(case_id, operator))
     assert ended.state == "returned" and kit.handoffs.open_case(key) is None
     assert kit.bot.resumed == [key]
-    assert kit.texts_to(ADDRESS)[-1] == kit.catalog.text("th", "handoff.returned")
+    returned, record_question = kit.texts_to(ADDRESS)[-2:]
+    assert returned == kit.catalog.text("th", "handoff.returned")
+    assert kit.catalog.text("th", "consent.record.ask", {"days": "90"}) in record_question
     with pytest.raises(CaseError, match="ended"):
         asyncio.run(kit.handoffs.hand_back(case_id, operator))
 
@@ -190,7 +195,7 @@ def test_close_needs_a_known_outcome_and_says_how_to_come_back(kit):
         asyncio.run(kit.handoffs.close(case_id, operator, "solved<script>"))
     ended = asyncio.run(kit.handoffs.close(case_id, operator, "referred_hotline"))
     assert ended.state == "closed" and kit.bot.resumed == [key]
-    closing = kit.texts_to(ADDRESS)[-1]
+    closing = kit.texts_to(ADDRESS)[-2]
     assert kit.catalog.text("th", "handoff.closed") in closing and "1300" in closing
 
 
@@ -248,7 +253,11 @@ def test_an_operator_takes_over_a_live_conversation_or_its_waiting_case(kit):
     case_id = asyncio.run(kit.handoffs.take_over(Person(quiet, "line", ADDRESS, "th"), {"risk": "high"}, operator))
     case = kit.handoffs.case(case_id)
     assert (case.state, case.operator_id, case.reason, case.risk) == ("active", operator, "operator", "high")
-    assert kit.texts_to(ADDRESS) == [kit.catalog.text("th", "handoff.operator_joined")]
+    joined, summary_question = kit.texts_to(ADDRESS)
+    assert joined == kit.catalog.text("th", "handoff.operator_joined")
+    assert (
+        kit.catalog.text("th", "consent.handover.ask", {"country": "@country.TH", "number": "1300"}) in summary_question
+    )
 
     waiting = conversation(kit, "waiting")
     request(kit, waiting)
@@ -268,7 +277,7 @@ def test_an_urgent_phrase_alerts_before_the_bot_answers_and_the_bots_triage_comp
     assert not asyncio.run(kit.handoffs.alert_if_urgent(Person("calm", "line", ADDRESS, "th"), "ค่าแรงขั้นต่ำเท่าไร"))
 
     full = {"risk": "urgent", "urgent": True, "families": ["physical_violence"], "indicators": [{"id": "x"}]}
-    notice, seen = asyncio.run(collect_notices(kit, lambda: kit.handoffs.request(person, "urgent", full)))
+    (notice, _question), seen = asyncio.run(collect_notices(kit, lambda: kit.handoffs.request(person, "urgent", full)))
     assert keys(notice) == ["handoff.nobody_on_duty"], "told once, without repeating the hotlines just given"
     assert [n for n in seen if n.kind == "alert"] == [], "one alert per case"
     case_id = kit.handoffs.open_case(key)

@@ -52,6 +52,24 @@ def test_render_translates_parameters_that_name_keys():
     assert "1362" in rendered.text and load_file(LOCALES_DIR / "lo.yml")["country.LA"] in rendered.text
 
 
+def test_a_parameter_naming_several_keys_is_a_list_in_the_language_and_list_items_go_line_by_line():
+    catalog = Catalog.load()
+    signs = TextPart.of("summary.signs", signs="@summary.family.withheld_wages @summary.family.isolation")
+    rendered = catalog.render(Outbound((TextPart("summary.intro"), signs, TextPart("summary.child"))), "my")
+    burmese = load_file(LOCALES_DIR / "my.yml")
+    wages, isolation = burmese["summary.family.withheld_wages"], burmese["summary.family.isolation"]
+    intro, listed, child = rendered.text.split("\n")
+    assert intro == burmese["summary.intro"] and listed.endswith(f"{wages}၊ {isolation}")
+    assert child == burmese["summary.child"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_list_items_are_list_items_in_every_language(language):
+    english, texts = load_file(LOCALES_DIR / "en.yml"), load_file(LOCALES_DIR / f"{language}.yml")
+    items = {key for key, text in english.items() if text.startswith("- ")}
+    assert {key for key, text in texts.items() if text.startswith("- ")} == items
+
+
 def test_language_menu_shows_each_language_in_its_own_script():
     rendered = Catalog.load().render(Outbound.keys("language.menu_prompt", menu="language"), "en")
     labels = [reply.label for reply in rendered.quick_replies]

@@ -27,6 +27,7 @@ WHITELIST = {
         "text_version": "the question's version (consent log)",
         "language": "the language it was shown in (consent log)",
         "decided_at": "when (consent log)",
+        "recipient": "the hotline team that receives what was agreed to (consent log)",
     },
     "channel_events": {
         "channel": "the channel kind",
@@ -77,6 +78,7 @@ WHITELIST = {
         "claimed_at": "time to claim",
         "first_reply_at": "time to first operator message",
         "person_told_at": "the person was told nobody could answer yet (once)",
+        "consent_asked_at": "when the person was asked whether the summary may be passed on (asked once per case)",
         "ended_at": "when the case ended",
     },
     "handoff_messages": {

@@ -79,5 +79,6 @@ def test_the_purge_command_reports_what_it_deleted_and_refuses_a_bad_period(tmp_
     done = subprocess.run([*command, "--days", "30"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "deleted 0 conversations and 0 other transcripts untouched for 30 days" in done.stdout
+    assert "reduced 0 ended cases without an agreed record to statistics" in done.stdout
     refused = subprocess.run([*command, "--days", "0"], env=env, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "at least one day" in refused.stderr
