@@ -215,14 +215,7 @@ class Handoffs:
 
     def _mark_asked(self, case_id: str) -> bool:
         """Note that the case's consent questions began; False if they had begun before."""
-        with self._database.session() as session:
-            result = session.execute(
-                update(Handoff)
-                .where(Handoff.id == case_id, Handoff.consent_asked_at.is_(None))
-                .values(consent_asked_at=utcnow())
-            )
-            session.commit()
-            return result.rowcount == 1
+        return self._mark_once(case_id, Handoff.consent_asked_at)
 
     async def answer(self, person: Person, kind: str, granted: bool) -> list[Outbound]:
         """Log the person's answer to a consent question about their case (the team of their
@@ -333,11 +326,14 @@ class Handoffs:
 
     def _mark_told(self, case_id: str) -> bool:
         """Note that the person was told nobody can answer now; False if they had been told before."""
+        return self._mark_once(case_id, Handoff.person_told_at)
+
+    def _mark_once(self, case_id: str, column) -> bool:
+        """Set the case's time `column` to now unless it is set: one conditional UPDATE, so only
+        one of two concurrent callers gets True."""
         with self._database.session() as session:
             result = session.execute(
-                update(Handoff)
-                .where(Handoff.id == case_id, Handoff.person_told_at.is_(None))
-                .values(person_told_at=utcnow())
+                update(Handoff).where(Handoff.id == case_id, column.is_(None)).values({column.key: utcnow()})
             )
             session.commit()
             return result.rowcount == 1

@@ -18,8 +18,9 @@ from core.locations import SharedLocations
 from core.messages import Outbound, Replies
 from core.outbox import Outbox
 from core.records.db import Database
-from core.records.models import Operator
+from core.records.models import Conversation, Operator
 from core.teams import Teams
+from tests.records.conftest import database_url, databases  # noqa: F401  (fixtures: SQLite, then PostgreSQL)
 from triage import cues
 
 
@@ -60,6 +61,13 @@ class HandoffKit:
     def texts_to(self, address: str) -> list[str]:
         """Every text sent to `address`, in order."""
         return [m.text for _, to, replies in self.delivered if to == address for m in replies.messages]
+
+    def add_conversation(self, key: str = "conv-1", language: str = "th") -> str:
+        """A conversation's row, as the router makes it before a case opens."""
+        with self.database.session() as session:
+            session.add(Conversation(id=key, channel="line", language=language, language_chosen=True))
+            session.commit()
+        return key
 
     def add_operator(self, username: str, teams: list[str], role: str = "operator") -> int:
         """An operator row (the console's accounts are tested on their own)."""
@@ -103,6 +111,14 @@ def open_kit(url: str) -> HandoffKit:
         claim_timeout_seconds=120,
     )
     return kit
+
+
+@pytest.fixture()
+def kit(database_url):  # noqa: F811  (the imported fixture)
+    """A handoff kit on SQLite, then on PostgreSQL."""
+    kit = open_kit(database_url)
+    yield kit
+    kit.database.dispose()
 
 
 @pytest.fixture()

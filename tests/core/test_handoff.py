@@ -14,25 +14,14 @@ from sqlalchemy import select
 from core.data_rights import PersonalData
 from core.handoff import CaseError, Person
 from core.locations import SharedLocations
-from core.records.models import ConsentDecision, Conversation, Handoff, HandoffMessage, utcnow
-from tests.core.conftest import HandoffKit, open_kit
-from tests.records.conftest import database_url, databases  # noqa: F401  (fixtures: SQLite, then PostgreSQL)
+from core.records.models import ConsentDecision, Handoff, HandoffMessage, utcnow
+from tests.core.conftest import HandoffKit
 
 ADDRESS = "U0123456789abcdef"
 
 
-@pytest.fixture()
-def kit(database_url):  # noqa: F811  (the imported fixture)
-    kit = open_kit(database_url)
-    yield kit
-    kit.database.dispose()
-
-
 def conversation(kit: HandoffKit, key: str = "conv-1", language: str = "th") -> str:
-    with kit.database.session() as session:
-        session.add(Conversation(id=key, channel="line", language=language, language_chosen=True))
-        session.commit()
-    return key
+    return kit.add_conversation(key, language)
 
 
 def request(kit: HandoffKit, key: str, reason: str = "person", triage: dict | None = None, language: str = "th"):

@@ -9,17 +9,15 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from console.case_view import CaseView
 from core.handoff import Person
 from core.menus import ALLOWED_PAYLOADS, consent_answer, consent_payload
 from core.messages import LocationContent
-from core.records.models import ConsentDecision, Conversation, Handoff, HandoffMessage, utcnow
+from core.records.models import ConsentDecision, Handoff, HandoffMessage, utcnow
 from core.records.transcripts import TranscriptMessage
-from tests.core.conftest import HandoffKit, open_kit
-from tests.records.conftest import database_url, databases  # noqa: F401  (fixtures: SQLite, then PostgreSQL)
+from tests.core.conftest import HandoffKit
 
 ADDRESS = "U0123456789abcdef"
 TRIAGE = {
@@ -31,18 +29,8 @@ TRIAGE = {
 }
 
 
-@pytest.fixture()
-def kit(database_url):  # noqa: F811  (the imported fixture)
-    kit = open_kit(database_url)
-    yield kit
-    kit.database.dispose()
-
-
 def person(kit: HandoffKit, key: str = "conv-1", language: str = "en") -> Person:
-    with kit.database.session() as session:
-        session.add(Conversation(id=key, channel="line", language=language, language_chosen=True))
-        session.commit()
-    return Person(key, "line", ADDRESS, language)
+    return Person(kit.add_conversation(key, language), "line", ADDRESS, language)
 
 
 def keys(outbound) -> list[str]:
