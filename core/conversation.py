@@ -65,6 +65,9 @@ LOCATION_PAYLOAD = "/location_shared"
 _UNSUPPORTED = "\x00unsupported"
 # A conversation counts as live for an operator's takeover while its last message is this recent.
 LIVE_FOR = timedelta(minutes=30)
+# What the assistant still answers while an operator has the case: the person can always stop,
+# take back an agreement, ask what is kept and be forgotten (the last two by button, too).
+PERSON_CONTROLS = frozenset({"stop", "withdraw_consent", "ask_what_kept", "forget_me", "confirm_forget", "keep_data"})
 MAX_LIVE = 2000
 
 
@@ -182,7 +185,7 @@ class Conversations:
                 person = Person(key, inbound.channel, inbound.channel_user, language)
                 outbounds = await self._handoffs.answer(person, *answer)
             elif case is not None and isinstance(inbound.content, (TextContent, LocationContent, PostbackContent)):
-                outbounds = await self._to_case(case, key, inbound)
+                outbounds = await self._to_case(case, key, inbound, message, language)
             elif message == BACK_TO_ASSISTANT:
                 outbounds = await self._leave_queue(key)
             elif message is None:
@@ -212,16 +215,41 @@ class Conversations:
             said = [outbound for outbound in outbounds if outbound.say or outbound.menu]
             return Replies(language, [self._catalog.render(outbound, language) for outbound in said])
 
-    async def _to_case(self, case: str, key: str, inbound: Inbound) -> list[Outbound]:
-        """Give the person's message to the open case; the bot stays silent."""
+    async def _to_case(
+        self, case: str, key: str, inbound: Inbound, message: str | None, language: str
+    ) -> list[Outbound]:
+        """Give the person's message to the open case; the bot stays silent unless the person
+        stops, takes back an agreement, asks what is kept or asks to be forgotten (DNH-7, DNH-8):
+        those the assistant still answers, and a STOP also ends the case at once."""
         content = inbound.content
         if isinstance(content, TextContent):
             ref = message_ref(self._secret_key, inbound.channel, inbound.message_id) if inbound.message_id else None
             await self._handoffs.person_wrote(case, normalise(content.text), ref)
         elif isinstance(content, LocationContent):
             self._locations.receive(key, content)
-            self._handoffs.location_changed(case)
-        return []
+            self._handoffs.changed(case)
+            return []
+        intent = await self._person_control(content, message)
+        if intent is None:
+            return []
+        if intent == "stop":
+            await self._handoffs.person_stopped(case)
+        answers = await self._ask_bot(key, message, {"language": language, "channel": inbound.channel})
+        self._handoffs.changed(case)
+        return answers
+
+    async def _person_control(self, content: object, message: str | None) -> str | None:
+        """The control the person used while an operator has their case, or None."""
+        if not message:
+            return None
+        if isinstance(content, PostbackContent):
+            intent = message.lstrip("/")
+        else:
+            try:
+                intent = (await self._bot.parse(message)).intent
+            except BotUnavailable:
+                return None
+        return intent if intent in PERSON_CONTROLS else None
 
     async def _leave_queue(self, key: str) -> list[Outbound]:
         """The person no longer waits for a person: the waiting case ends (if it still waits)."""

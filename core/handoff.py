@@ -382,8 +382,9 @@ class Handoffs:
             session.commit()
         return now
 
-    def location_changed(self, case_id: str) -> None:
-        """Tell the console that the person's shared location changed."""
+    def changed(self, case_id: str) -> None:
+        """Tell the console that something of the case changed outside it (the person's location,
+        an answer the assistant gave them)."""
         self._bus.publish("case", case=case_id)
 
     def blank(self, conversation: str, message_ref: str) -> int:
@@ -477,6 +478,17 @@ class Handoffs:
         if case.conversation_id:  # no one joined: nothing of this case is worth a record question
             await asyncio.to_thread(self._case_records.minimise, case.conversation_id, utcnow())
         return Outbound.keys("handoff.left_queue", menu="main")
+
+    async def person_stopped(self, case_id: str) -> None:
+        """The person wrote STOP while an operator had the case: it ends at once (closed, the
+        person left), with no further word from the team, and the bot resumes to answer it."""
+        case = await self._existing(case_id)
+        if await asyncio.to_thread(
+            self._transition, case_id, OPEN_STATES, state=CLOSED, outcome="person_left", ended_at=utcnow()
+        ):
+            await self._resume(case)
+            self._bus.publish("queue")
+            self._bus.publish("case", case=case_id)
 
     async def hand_back(self, case_id: str, operator: int | None) -> Case:
         """Give the conversation back to the bot, which resumes cleanly and says so."""

@@ -6,11 +6,12 @@ import asyncio
 
 import pytest
 
+from core.botclient import Parsed
 from core.conversation import LOCATION_PAYLOAD, Conversations
 from core.directory import Directory
 from core.locales import Catalog
 from core.locations import SharedLocations
-from core.menus import BACK_TO_ASSISTANT
+from core.menus import BACK_TO_ASSISTANT, consent_payload
 from core.messages import (
     GROUP_CHAT,
     ClosedContent,
@@ -86,7 +87,7 @@ def test_a_location_is_held_and_the_bot_told_with_the_message_reference(router):
     conversations, bot, _, locations, _, _ = router
     asyncio.run(conversations.handle(event(LocationContent(13.7, 100.5), message_id="9")))
     key = conversations.key("telegram", "42")
-    (sender, message, metadata), = bot.sent
+    ((sender, message, metadata),) = bot.sent
     assert (sender, message) == (key, LOCATION_PAYLOAD)
     assert metadata["message_ref"] and "9" != metadata["message_ref"]
     assert locations.is_pending(key)
@@ -145,7 +146,11 @@ def test_the_answer_confirming_forget_me_deletes_after_the_conversation_was_save
 
 
 class AskingBot(FakeBot):
-    """A bot that asks for a person when it hears "person"."""
+    """A bot that asks for a person when it hears "person", and reads "stop" as STOP."""
+
+    async def parse(self, text: str) -> Parsed:
+        intent = "stop" if text == "stop" else "out_of_scope"
+        return Parsed(intent, ((intent, 0.9),), ())
 
     async def send(self, conversation_id: str, message: str, metadata: dict) -> list[Outbound]:
         self.sent.append((conversation_id, message, metadata))
@@ -166,9 +171,7 @@ def asking(handoff_kit):
     return conversations, bot
 
 
-def test_a_request_for_a_person_queues_a_case_and_the_bot_is_silent_only_while_an_operator_has_it(
-    handoff_kit, asking
-):
+def test_a_request_for_a_person_queues_a_case_and_the_bot_is_silent_only_while_an_operator_has_it(handoff_kit, asking):
     conversations, bot = asking
     english = handoff_kit.catalog
     asked = asyncio.run(conversations.handle(event(TextContent("person"))))
@@ -188,6 +191,33 @@ def test_a_request_for_a_person_queues_a_case_and_the_bot_is_silent_only_while_a
     quiet = asyncio.run(conversations.handle(event(TextContent("is anyone there?"), message_id="m7")))
     assert quiet.messages == [] and len(bot.sent) == sent_before
     assert [m.text for m in handoff_kit.handoffs.messages(case_id)] == ["is anyone there?"]
+
+
+def test_stop_reaches_the_assistant_and_ends_the_case_even_while_an_operator_has_it(handoff_kit, asking):
+    conversations, bot = asking
+    asyncio.run(conversations.handle(event(TextContent("person"))))
+    key = conversations.key("telegram", "42")
+    case_id = handoff_kit.handoffs.open_case(key)
+    asyncio.run(handoff_kit.handoffs.claim(case_id, handoff_kit.add_operator("ann", ["th-1300"])))
+    stopped = asyncio.run(conversations.handle(event(TextContent("stop"))))
+    assert bot.sent[-1][1] == "stop" and stopped.messages, "the assistant answers STOP"
+    case = handoff_kit.handoffs.case(case_id)
+    assert (case.state, handoff_kit.bot.resumed) == ("closed", [key]), "the case ends at once, the bot resumes"
+    assert [m.text for m in handoff_kit.handoffs.messages(case_id)] == ["stop"], "the operator sees why"
+
+
+def test_consent_buttons_are_answered_by_the_app_and_never_reach_the_bot(handoff_kit, asking):
+    conversations, bot = asking
+    asked = asyncio.run(conversations.handle(event(TextContent("person"))))
+    assert [reply.payload for reply in asked.messages[-1].quick_replies] == [
+        consent_payload("handover", True), consent_payload("handover", False)
+    ]  # fmt: skip
+    sent_before = len(bot.sent)
+    given = asyncio.run(conversations.handle(event(PostbackContent(consent_payload("handover", True)))))
+    assert given.messages[0].text == handoff_kit.catalog.text("en", "consent.handover.given")
+    assert len(bot.sent) == sent_before
+    key = conversations.key("telegram", "42")
+    assert handoff_kit.consents.granted(key, "handover") is not None
 
 
 def test_a_waiting_person_can_go_back_to_the_assistant(handoff_kit, asking):
