@@ -13,7 +13,7 @@ client → server
 server → client
   {"type": "welcome", "session": <token>, "language": <code>}
   {"type": "ack", "id": <client id>}      (after the message's answers: all of them have arrived)
-  {"type": "bot", "id": <server id>, "text": <text>, "language": <code>,
+  {"type": "bot", "id": <server id>, "text": <text>, "from": "assistant" | "team", "language": <code>,
    "quick_replies": [{"label", "payload", "requests_location": <bool>}]}
   {"type": "pong"}                        (at once, even while a message is being answered)
   {"type": "error", "code": <code>, "message": <text in the person's language>, "id"?: <client id>}
@@ -397,6 +397,7 @@ def _bot_frame(frame_id: str, answer: Rendered, language: str) -> dict:
         "type": "bot",
         "id": frame_id,
         "text": answer.text,
+        "from": answer.author,
         "language": language,
         "quick_replies": [
             {"label": q.label, "payload": q.payload, "requests_location": q.requests_location}

@@ -433,7 +433,7 @@ class Handoffs:
         case = await self._existing(case_id)
         if case.state != ACTIVE or case.operator_id != operator:
             raise CaseError("not_yours")
-        await self._deliver(case, Replies(case.language, [Rendered(text)]))
+        await self._deliver(case, Replies(case.language, [Rendered(text, author="team")]))
         sent_at = await asyncio.to_thread(self._add_message, case_id, "operator", operator, text, None)
         self._bus.publish("case", case=case_id)
         return sent_at

@@ -169,10 +169,12 @@ class Outbound:
 
 @dataclass(frozen=True)
 class Rendered:
-    """An `Outbound` rendered in one language, ready for a channel to send."""
+    """An `Outbound` rendered in one language, ready for a channel to send; `author` is
+    "assistant", or "team" for what an operator wrote (a channel may show who wrote it)."""
 
     text: str
     quick_replies: tuple[QuickReply, ...] = ()
+    author: str = "assistant"
 
 
 @dataclass(frozen=True)

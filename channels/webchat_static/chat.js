@@ -88,7 +88,7 @@
     item.className = kind;
     const who = document.createElement("span");
     who.className = "who";
-    who.textContent = kind === "you" ? texts.you : texts.bot_name;
+    who.textContent = { you: texts.you, team: texts.team_name }[kind] || texts.bot_name;
     item.append(who, document.createTextNode(text));
     log.append(item);
     main.scrollTop = main.scrollHeight;
@@ -164,7 +164,7 @@
       settle(frame.id);
     } else if (frame.type === "bot" && !shownBots.has(frame.id)) {
       setLanguage(frame.language);
-      show("bot", frame.text, frame.id);
+      show(frame.from === "team" ? "team" : "bot", frame.text, frame.id);
       showReplies(frame.quick_replies);
     } else if (frame.type === "error") {
       if (frame.id) settle(frame.id);

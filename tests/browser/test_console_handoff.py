@@ -18,6 +18,7 @@ from core.menus import consent_payload, language_payload
 from core.records.db import Database
 from core.records.models import Handoff
 from core.teams import Teams
+from tests.browser.chat import ENGLISH, press, wait_for_greeting, wait_for_text
 from tests.fakes.line_chat import LineChat, texts
 
 pytestmark = pytest.mark.integration
@@ -44,10 +45,10 @@ def operator(stack):
     database.dispose()
 
 
-def case_of(settings, line_user: str) -> str:
-    """The id of the open case of a LINE person (other tests leave cases in the same queue)."""
+def case_of(settings, user: str, channel: str = "line") -> str:
+    """The id of the open case of a person (other tests leave cases in the same queue)."""
     database = Database(settings.resolved_database_url())
-    key = conversation_id(settings.secret_key.get_secret_value(), "line", line_user)
+    key = conversation_id(settings.secret_key.get_secret_value(), channel, user)
     with database.session() as session:
         case = session.scalar(select(Handoff.id).where(Handoff.conversation_id == key))
     database.dispose()
@@ -122,3 +123,30 @@ def test_an_urgent_thai_line_disclosure_is_taken_answered_and_handed_back(stack,
 
     assert page.evaluate("window.pwned") is None, "no script from a message ran"
     assert page.locator("#transcript img, #triage img, #queue img").count() == 0
+
+
+def test_a_web_chat_page_shows_that_the_hotline_team_wrote_not_the_assistant(stack, open_page, operator):
+    settings, _ = stack
+    console = open_page(viewport=DESKTOP)
+    sign_in(console, settings, operator)
+    chat = open_page()
+    chat.goto(f"http://127.0.0.1:{settings.app_port}/chat")
+    wait_for_greeting(chat)
+    chat.get_by_label(ENGLISH["webchat.input_label"]).fill("I want to talk to a real person please")
+    chat.get_by_role("button", name=ENGLISH["webchat.send"]).click()
+    wait_for_text(chat, ENGLISH["summary.intro"])
+    press(chat, ENGLISH["menu.yes"])
+    wait_for_text(chat, ENGLISH["consent.handover.given"])
+
+    session = chat.evaluate("sessionStorage.getItem('saphan.session')")
+    console.locator(f'[data-case="{case_of(settings, session, "webchat")}"]').click()
+    console.locator("#claim").click()
+    console.locator("#reply").fill("Hello, I am from the hotline. Is it safe to write now?")
+    console.locator("#send").click()
+
+    wait_for_text(chat, "Is it safe to write now?")
+    written = chat.get_by_role("log").locator("li", has_text="Is it safe to write now?").last
+    assert written.get_attribute("class") == "team"
+    assert written.locator(".who").inner_text() == ENGLISH["webchat.team_name"]
+    joined = chat.get_by_role("log").locator("li", has_text=ENGLISH["handoff.operator_joined"]).last
+    assert joined.locator(".who").inner_text() == ENGLISH["webchat.bot_name"], "the app's notices are the assistant's"
