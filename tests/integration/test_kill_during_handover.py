@@ -89,7 +89,7 @@ def test_a_killed_app_leaves_each_case_whole_or_absent_and_serves_again(model, t
             person.start()
         time.sleep(3)  # everyone has opened a chat and chosen a language
         start.set()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a busy machine answers slowly; a third is enough
         while sum(answered.values()) < PEOPLE // 3 and time.monotonic() < deadline:
             time.sleep(0.05)
         os.killpg(app.process.pid, signal.SIGKILL)  # in the middle: some answered, others not yet
