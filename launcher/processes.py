@@ -77,7 +77,7 @@ def children(settings: Settings, model: Path, log_dir: Path | None = None) -> li
             "--model", str(model),
             "--endpoints", str(ROOT / "bot" / "endpoints.yml"),
             "--credentials", str(ROOT / "bot" / "credentials.yml"),
-            "--enable-api", "--auth-token", token,
+            "--enable-api", f"--auth-token={token}",  # "=": a token may start with "-"
             "--interface", "127.0.0.1", "--port", str(settings.bot_port),
             "--quiet",
         ],  # fmt: skip

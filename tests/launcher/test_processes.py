@@ -5,8 +5,9 @@ import signal
 import sys
 import time
 
+from launcher import processes
 from launcher.processes import Child, Supervisor
-from tests.conftest import free_port
+from tests.conftest import free_port, make_settings
 
 
 def web_server_child(tmp_path) -> Child:
@@ -81,3 +82,10 @@ sys.exit(supervisor.watch())
     except ProcessLookupError:
         alive = False
     assert not alive, "the child must be stopped with the launcher"
+
+
+def test_a_bot_token_starting_with_a_dash_is_passed_as_a_value(tmp_path):
+    """argparse would read a separate "-…" argument as an option and the bot would not start."""
+    settings = make_settings(tmp_path, bot_api_token="-starts-with-a-dash")
+    bot, _ = processes.children(settings, tmp_path / "model.tar.gz")
+    assert "--auth-token=-starts-with-a-dash" in bot.argv and "-starts-with-a-dash" not in bot.argv
