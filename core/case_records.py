@@ -58,18 +58,20 @@ class CaseRecords:
         decisions = self._consents.current(conversation)
         record, follow_up = decisions.get("record"), decisions.get("follow_up")
         ended = (Handoff.conversation_id == conversation) & Handoff.state.in_(ENDED_STATES)
+        if record is None:  # unanswered: only cases past the answer period
+            ended = (ended & (Handoff.ended_at < unanswered_ended_before)) if unanswered_ended_before else None
+        elif record.granted:
+            ended = None
+        count = 0
         with self._database.session() as session:
             if not (follow_up and follow_up.granted):
-                session.execute(update(Handoff).where(ended).values(address=None))
-            if record is not None and record.granted:
-                session.commit()
-                return 0
-            if record is None:
-                if unanswered_ended_before is None:
-                    session.commit()
-                    return 0
-                ended = ended & (Handoff.ended_at < unanswered_ended_before)
-            count = len(session.scalars(select(Handoff.id).where(ended)).all())
-            make_statistics(session, ended)
+                session.execute(
+                    update(Handoff)
+                    .where(Handoff.conversation_id == conversation, Handoff.state.in_(ENDED_STATES))
+                    .values(address=None)
+                )
+            if ended is not None:
+                count = len(session.scalars(select(Handoff.id).where(ended)).all())
+                make_statistics(session, ended)
             session.commit()
-            return count
+        return count

@@ -122,8 +122,10 @@ class Handover:
         """What the person is told after answering, and the next question if there is one."""
         params = {"days": str(self._record_days)} if kind == "record" else {}
         said = TextPart.of(f"consent.{kind}.{'given' if granted else 'refused'}", **params)
-        waiting = case is not None and case.state == "queued"
-        menu = "waiting" if waiting else None if case is not None and case.state == "active" else "main"
+        state = case.state if case is not None else None
+        waiting = state == "queued"
+        # Waiting: the way back to the assistant; with an operator: nothing; otherwise the main menu.
+        menu = {"queued": "waiting", "active": None}.get(state, "main")
         if kind == "handover" and granted:
             return [Outbound((said,)), Outbound.keys("consent.transcript.ask", menu="consent_transcript")]
         follow_up = self.follow_up_question(case.conversation_id) if waiting and nobody_on_duty else None
