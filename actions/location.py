@@ -13,9 +13,10 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.hotlines import conversation_language, say
+from actions.hotlines import conversation_language, payload, say
 from core.consent import ConsentLog
 from core.locations import SharedLocations
+from core.messages import TextPart
 
 
 def _ask_consent(dispatcher: CollectingDispatcher) -> None:
@@ -100,5 +101,6 @@ class ActionStop(_LocationAction):
         if self._locations.has_consent(tracker.sender_id):
             self._decide(tracker, False)
         self._locations.withdraw(tracker.sender_id)
-        say(dispatcher, "stop.done")
+        # "stop": the app also ends a case that still waits for a person.
+        dispatcher.utter_message(json_message={**payload((TextPart("stop.done"),)), "stop": True})
         return []

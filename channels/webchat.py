@@ -306,7 +306,8 @@ class _Connection:
         hint = language if language in LANGUAGES else None
         if token is None:
             replies = await self.chat.conversations.greet(self.chat.name, self.token, hint)
-            self.language, answers = replies.language, self._frames(_GREETING, replies.messages)
+            self.language = replies.language
+            answers = self._frames(_GREETING, replies.messages)
         else:
             stored = await self.chat.conversations.language_of(self.chat.name, self.token)
             self.language, answers = stored or hint or self.language, []

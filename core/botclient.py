@@ -41,7 +41,8 @@ def _part(raw: object) -> TextPart:
 def to_outbound(message: dict) -> Outbound:
     """Turn one message of Rasa's REST answer into an `Outbound`.
 
-    Every bot text is a custom payload `{"say": [...], "menu": ..., "forget": true?, "handoff": {...}?}`;
+    Every bot text is a custom payload `{"say": [...], "menu": ..., "forget": true?, "stop": true?,
+    "handoff": {...}?}`;
     anything else (a plain text from a Rasa default action) becomes the not-understood answer, never raw text.
     """
     custom = message.get("custom")
@@ -53,6 +54,7 @@ def to_outbound(message: dict) -> Outbound:
                 parts,
                 menu if isinstance(menu, str) else None,
                 forget=custom.get("forget") is True,
+                stop=custom.get("stop") is True,
                 handoff=_handoff(custom.get("handoff")),
             )
         except ValueError:

@@ -204,6 +204,7 @@ class Conversations:
                     person = Person(key, inbound.channel, inbound.channel_user, language)
                     await self._handoffs.alert_if_urgent(person, message, inbound.received_at)
                 outbounds = await self._ask_bot(key, message, metadata)
+                await self._stop_waiting_case(key, outbounds)
                 self._remember_live(key, inbound, language)
                 outbounds += await self._open_case_if_asked(key, inbound, language, outbounds)
             await asyncio.to_thread(self._save, record)
@@ -250,6 +251,14 @@ class Conversations:
             except BotUnavailable:
                 return None
         return intent if intent in PERSON_CONTROLS else None
+
+    async def _stop_waiting_case(self, key: str, outbounds: list[Outbound]) -> None:
+        """After the bot's answer to STOP, a case still waiting for a person ends too: no one
+        writes to a person who stopped (DNH-7)."""
+        if any(outbound.stop for outbound in outbounds):
+            case = await asyncio.to_thread(self._handoffs.open_case, key)
+            if case:
+                await self._handoffs.person_stopped(case)
 
     async def _leave_queue(self, key: str) -> list[Outbound]:
         """The person no longer waits for a person: the waiting case ends (if it still waits)."""

@@ -480,8 +480,9 @@ class Handoffs:
         return Outbound.keys("handoff.left_queue", menu="main")
 
     async def person_stopped(self, case_id: str) -> None:
-        """The person wrote STOP while an operator had the case: it ends at once (closed, the
-        person left), with no further word from the team, and the bot resumes to answer it."""
+        """The person wrote STOP while their case waited or an operator had it: it ends at once
+        (closed, the person left), with no further word from the team, and the bot answers them.
+        A case no one had joined keeps nothing worth a record question (DNH-7)."""
         case = await self._existing(case_id)
         if await asyncio.to_thread(
             self._transition, case_id, OPEN_STATES, state=CLOSED, outcome="person_left", ended_at=utcnow()
@@ -489,6 +490,8 @@ class Handoffs:
             await self._resume(case)
             self._bus.publish("queue")
             self._bus.publish("case", case=case_id)
+            if case.state == QUEUED and case.conversation_id:
+                await asyncio.to_thread(self._case_records.minimise, case.conversation_id, utcnow())
 
     async def hand_back(self, case_id: str, operator: int | None) -> Case:
         """Give the conversation back to the bot, which resumes cleanly and says so."""

@@ -80,6 +80,10 @@ class Catalog:
         texts = [self.text(language, key) for key in value[1:].split(" @")]
         return self.text(language, "list.separator").join(texts) if len(texts) > 1 else texts[0]
 
+    def keys(self) -> list[str]:
+        """Every text key (those of the English file, which has them all)."""
+        return list(self._texts["en"])
+
     def strings(self, language: str, prefix: str) -> dict[str, str]:
         """All texts under `prefix.` in `language`, keyed by the rest of the key."""
         return {

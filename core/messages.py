@@ -152,13 +152,15 @@ class Outbound:
     """One answer to a person: the texts to say, in order, and an optional menu.
 
     `forget` marks the answer that confirms "forget me": once it is given, the app deletes
-    everything kept about the conversation. `handoff` carries the bot's request for a person:
-    the app opens the case and adds what the person is told about it.
+    everything kept about the conversation. `stop` marks the answer to STOP: the app ends a case
+    still waiting for a person. `handoff` carries the bot's request for a person: the app opens
+    the case and adds what the person is told about it.
     """
 
     say: tuple[TextPart, ...]
     menu: str | None = None
     forget: bool = False
+    stop: bool = False
     handoff: HandoffRequest | None = None
 
     @classmethod

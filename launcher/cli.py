@@ -56,6 +56,15 @@ COMMANDS: dict[str, Command] = {
         "launcher.commands:test",
         ((("pytest_args",), {"nargs": "*", "help": "arguments for pytest (options too, e.g. -k name)"}),),
     ),
+    "stories": Command(
+        "run the trainers' stories (stories/tests/ by default) on a bot and app of their own",
+        ("app", "bot"),
+        "launcher.commands:stories",
+        (
+            (("paths",), {"nargs": "*", "metavar": "PATH", "help": "story files or folders (default: stories/tests)"}),
+            (("--html",), {"metavar": "FILE", "help": "also write a report a trainer can read to FILE"}),
+        ),
+    ),
     "eval": Command(
         "measure the model per language and write a report: `eval nlu` or `eval triage`",
         ("app", "bot"),

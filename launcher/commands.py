@@ -82,6 +82,19 @@ def shell(args: argparse.Namespace) -> int:
     return 0
 
 
+def stories(args: argparse.Namespace) -> int:
+    """Run the trainers' stories on a bot and app of their own; exit 1 if any fails or cannot be read."""
+    from storytests import report, suite
+
+    paths = [Path(path) for path in args.paths] or [suite.STORIES_DIR]
+    result = suite.run_on_scratch_stack(paths)
+    print(report.summary(result.results, result.errors, result.coverage))
+    if args.html:
+        Path(args.html).write_text(report.html(result.results, result.errors, result.coverage), encoding="utf-8")
+        print(f"saphan: report written to {args.html}")
+    return 0 if result.ok and result.results else 1
+
+
 def test(args: argparse.Namespace) -> int:
     """Run pytest over tests/ (the integration tests start their own bot and app)."""
     os.environ.setdefault("SAPHAN_TEST_OUTPUT", str(ROOT / "var" / "test-output"))

@@ -7,14 +7,13 @@ fingerprint (see `launcher/training.py`), so a second test run does not train ag
 from __future__ import annotations
 
 import os
-import secrets
-import socket
 from pathlib import Path
 
 import pytest
 
 from core.settings import ROOT, Settings
 from launcher import processes, training
+from launcher.scratch import scratch_settings
 from tests.fakes import line_api, telegram_api
 from tests.fakes.platform import FakePlatform
 
@@ -23,30 +22,6 @@ LINE_CHANNEL_SECRET = "test-line-channel-secret"
 LINE_ACCESS_TOKEN = "test-line-access-token"
 TELEGRAM_BOT_TOKEN = "123456789:TEST-telegram-bot-token"
 TELEGRAM_WEBHOOK_SECRET = "test-telegram-webhook-secret"
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def make_settings(var_dir: Path, **overrides) -> Settings:
-    """Settings for a test: own `var/`, own ports, fresh secrets."""
-    app_port, bot_port = free_port(), free_port()
-    values = dict(
-        var_dir=var_dir,
-        app_port=app_port,
-        bot_port=bot_port,
-        bot_api_token=secrets.token_urlsafe(16),
-        action_token=secrets.token_urlsafe(16),
-        secret_key=secrets.token_urlsafe(16),
-        encryption_key=secrets.token_urlsafe(32),
-        model_dir=ROOT / "models",
-    )
-    values.update(overrides)
-    return Settings(**values)
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +64,7 @@ def stack(model: Path, platform_api: FakePlatform, tmp_path_factory: pytest.Temp
     """The real bot and app processes, ready, with every channel on; yields their settings
     and log directory."""
     var_dir = tmp_path_factory.mktemp("var")
-    settings = make_settings(var_dir, **channel_settings(platform_api.url))
+    settings = scratch_settings(var_dir, **channel_settings(platform_api.url))
     log_dir = var_dir / "log"
     log_dir.mkdir()
     supervisor = processes.Supervisor(processes.children(settings, model, log_dir))

@@ -12,8 +12,8 @@ import time
 import pytest
 
 from launcher import processes
+from launcher.scratch import scratch_settings
 from tests.browser.chat import ENGLISH, shown, stored, wait_for_greeting, wait_for_text
-from tests.conftest import make_settings
 from tests.integration.test_webchat_conversation import bot_received
 
 pytestmark = pytest.mark.browser
@@ -24,7 +24,7 @@ WRITTEN_WHILE_DOWN = "i want talk to real person"
 def own_stack(model, tmp_path_factory):
     """A bot and an app of this module's own; yields their settings and the app's process."""
     var_dir = tmp_path_factory.mktemp("reconnect")
-    settings = make_settings(var_dir)
+    settings = scratch_settings(var_dir)
     log_dir = var_dir / "log"
     log_dir.mkdir()
     supervisor = processes.Supervisor(processes.children(settings, model, log_dir), say=lambda *_, **__: None)

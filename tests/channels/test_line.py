@@ -45,7 +45,7 @@ from core.messages import (
 )
 from core.records.db import Database
 from core.settings import ROOT, Settings
-from tests.conftest import free_port
+from launcher.scratch import free_port
 from tests.fakes import line_api
 from tests.fakes.platform import FakePlatform
 
@@ -200,7 +200,9 @@ def test_unknown_events_are_skipped_and_unreadable_messages_get_the_kind_answer(
     skipped = [record for record in caplog.records if record.getMessage().startswith("LINE event")]
     # A type LINE added later is routine; a person's message the SDK cannot read is a warning.
     assert [(record.kind, record.levelname) for record in skipped] == [
-        ("hologram", "INFO"), ("message", "WARNING"), ("message", "WARNING")
+        ("hologram", "INFO"),
+        ("message", "WARNING"),
+        ("message", "WARNING"),
     ]
     assert "Somchai" not in caplog.text and "0812345678" not in caplog.text and USER not in caplog.text
 

@@ -60,8 +60,9 @@ from core.messages import (
 )
 from core.records.db import Database
 from core.settings import ROOT
+from launcher.scratch import scratch_settings
 from launcher.telegram_webhook import set_webhook
-from tests.conftest import TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, make_settings
+from tests.conftest import TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET
 from tests.fakes import telegram_api
 from tests.fakes.platform import FakePlatform
 
@@ -215,7 +216,7 @@ def sent(api, chat_id: int = CHAT) -> list[dict]:
 
 def test_the_channel_is_off_without_its_secrets_and_says_which_variable(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="channels.telegram"):
-        assert TelegramChannel.from_settings(make_settings(tmp_path), CATALOG) is None
+        assert TelegramChannel.from_settings(scratch_settings(tmp_path), CATALOG) is None
     assert any("SAPHAN_TELEGRAM_BOT_TOKEN" in record.getMessage() for record in caplog.records)
 
 
@@ -228,12 +229,12 @@ def test_the_channel_is_off_without_its_secrets_and_says_which_variable(tmp_path
 )
 def test_a_half_configured_channel_names_what_is_missing(tmp_path, given, missing):
     with pytest.raises(ValueError, match=missing):
-        TelegramChannel.from_settings(make_settings(tmp_path, **given), CATALOG)
+        TelegramChannel.from_settings(scratch_settings(tmp_path, **given), CATALOG)
 
 
 @pytest.mark.parametrize("secret", ["with space", "x" * 257, "ümlaut", "semi;colon", "slash/"])
 def test_a_webhook_secret_outside_telegrams_rule_is_refused(tmp_path, secret):
-    settings = make_settings(tmp_path, telegram_bot_token=TELEGRAM_BOT_TOKEN, telegram_webhook_secret=secret)
+    settings = scratch_settings(tmp_path, telegram_bot_token=TELEGRAM_BOT_TOKEN, telegram_webhook_secret=secret)
     with pytest.raises(ValueError, match="1-256 characters") as refused:
         TelegramChannel.from_settings(settings, CATALOG)
     assert secret not in str(refused.value)
@@ -241,7 +242,7 @@ def test_a_webhook_secret_outside_telegrams_rule_is_refused(tmp_path, secret):
 
 def test_the_channel_starts_without_calling_telegram(tmp_path, api):
     fake, _ = api
-    settings = make_settings(
+    settings = scratch_settings(
         tmp_path,
         telegram_bot_token=TELEGRAM_BOT_TOKEN,
         telegram_webhook_secret="A-z_0" * 51,  # 255 characters: allowed
@@ -483,7 +484,7 @@ def test_a_long_text_is_split_within_telegrams_limit_with_the_buttons_on_the_las
 
 
 def test_a_long_text_with_emoji_is_split_within_the_limit_counted_in_utf16_units(api, database):
-    long_text = " ".join(["\U0001F91D ok"] * 1500)  # 6,000 characters, 7,500 UTF-16 units
+    long_text = " ".join(["\U0001f91d ok"] * 1500)  # 6,000 characters, 7,500 UTF-16 units
     exchange(api, database, [text_update(46, "hi")], router=Router(answer=lambda _: [Rendered(long_text)]))
     calls = sent(api)
     assert len(calls) >= 2 and " ".join(call["text"] for call in calls) == long_text
@@ -571,7 +572,7 @@ def webhook_settings(tmp_path, fake: FakePlatform, **overrides):
         telegram_webhook_secret=TELEGRAM_WEBHOOK_SECRET,
         telegram_api_base=f"{fake.url}/bot",
     )
-    return make_settings(tmp_path, **(values | overrides))
+    return scratch_settings(tmp_path, **(values | overrides))
 
 
 def test_set_webhook_registers_the_url_the_secret_and_the_update_kinds(tmp_path, api):

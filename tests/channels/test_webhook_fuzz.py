@@ -22,13 +22,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.settings import ROOT
-from tests.conftest import (
-    LINE_CHANNEL_SECRET,
-    TELEGRAM_WEBHOOK_SECRET,
-    channel_settings,
-    free_port,
-    make_settings,
-)
+from launcher.scratch import free_port, scratch_settings
+from tests.conftest import LINE_CHANNEL_SECRET, TELEGRAM_WEBHOOK_SECRET, channel_settings
 from tests.fakes import line_api, telegram_api
 from tests.fakes.platform import FakePlatform
 from webapp.factory import create_app
@@ -119,7 +114,7 @@ def app_client(tmp_path_factory):
         line_api.install(platform)
         telegram_api.install(platform)
         var_dir = tmp_path_factory.mktemp("fuzz")
-        settings = make_settings(
+        settings = scratch_settings(
             var_dir,
             bot_url=f"http://127.0.0.1:{free_port()}",
             bot_timeout_seconds=1.0,

@@ -17,7 +17,7 @@ from core.crypto import Sealer
 from core.records.db import Database
 from core.records.models import Conversation, Handoff, utcnow
 from core.teams import Teams
-from tests.conftest import make_settings
+from launcher.scratch import scratch_settings
 from webapp.factory import create_app
 
 PASSWORD = "a long console password"
@@ -27,7 +27,7 @@ ROLES = {"olive": ("operator", ["th-1300"]), "lao": ("operator", ["la-1362"]), "
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory):
-    settings = make_settings(tmp_path_factory.mktemp("var"))
+    settings = scratch_settings(tmp_path_factory.mktemp("var"))
     app = create_app(settings)
     with TestClient(app, base_url="http://testserver") as client:
         database = Database(settings.resolved_database_url())

@@ -6,7 +6,7 @@ import pytest
 
 from core.botclient import BotClient, BotUnavailable, to_outbound
 from core.messages import Outbound, TextPart
-from tests.conftest import free_port
+from launcher.scratch import free_port
 
 
 def test_custom_payload_becomes_outbound():

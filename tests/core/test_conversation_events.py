@@ -156,6 +156,8 @@ class AskingBot(FakeBot):
         self.sent.append((conversation_id, message, metadata))
         if message == "person":
             return [Outbound((), handoff=HandoffRequest("person", {"risk": "low", "families": ["deception"]}))]
+        if message == "stop":
+            return [Outbound(Outbound.keys("stop.done").say, stop=True)]
         return [Outbound.keys("thanks.welcome")]
 
 
@@ -204,6 +206,17 @@ def test_stop_reaches_the_assistant_and_ends_the_case_even_while_an_operator_has
     case = handoff_kit.handoffs.case(case_id)
     assert (case.state, handoff_kit.bot.resumed) == ("closed", [key]), "the case ends at once, the bot resumes"
     assert [m.text for m in handoff_kit.handoffs.messages(case_id)] == ["stop"], "the operator sees why"
+
+
+def test_stop_while_the_case_waits_ends_it_so_no_one_writes_to_the_person_later(handoff_kit, asking):
+    conversations, bot = asking
+    asyncio.run(conversations.handle(event(TextContent("person"))))
+    key = conversations.key("telegram", "42")
+    case_id = handoff_kit.handoffs.open_case(key)
+    stopped = asyncio.run(conversations.handle(event(TextContent("stop"))))
+    assert stopped.messages[0].text == handoff_kit.catalog.text("en", "stop.done")
+    case = handoff_kit.handoffs.case(case_id)
+    assert case.state == "closed" and handoff_kit.handoffs.open_case(key) is None
 
 
 def test_consent_buttons_are_answered_by_the_app_and_never_reach_the_bot(handoff_kit, asking):

@@ -16,7 +16,7 @@ from core.messages import LocationContent
 from core.records.models import Conversation, utcnow
 from core.settings import ROOT
 from core.stores import open_stores
-from tests.conftest import make_settings
+from launcher.scratch import scratch_settings
 from tests.core.test_data_rights import rows_mentioning
 from tests.core.test_transcripts import RASA_EVENTS, user_event
 
@@ -25,7 +25,7 @@ DAY = 24 * 3600
 
 @pytest.fixture()
 def stores(tmp_path):
-    stores = open_stores(make_settings(tmp_path), Catalog.load())
+    stores = open_stores(scratch_settings(tmp_path), Catalog.load())
     stores.database.migrate()
     with stores.transcripts._engine.begin() as connection:
         connection.execute(text(RASA_EVENTS))

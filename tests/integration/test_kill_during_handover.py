@@ -25,7 +25,7 @@ from core.identity import conversation_id
 from core.menus import language_payload
 from core.records.models import Handoff
 from launcher import processes
-from tests.conftest import make_settings
+from launcher.scratch import scratch_settings
 from tests.integration.test_webchat_conversation import Chat
 from tests.records.conftest import postgresql_database
 
@@ -74,7 +74,7 @@ def database_settings(request, tmp_path) -> dict:
 
 def test_a_killed_app_leaves_each_case_whole_or_absent_and_serves_again(model, tmp_path, database_settings):
     (tmp_path / "var").mkdir()
-    settings = make_settings(tmp_path / "var", **database_settings)
+    settings = scratch_settings(tmp_path / "var", **database_settings)
     bot, app = processes.children(settings, model, tmp_path)
     bot.start()
     app.start()

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from core.identity import conversation_id
 from core.menus import language_payload
 from launcher import processes
-from tests.conftest import make_settings
+from launcher.scratch import scratch_settings
 from tests.integration.test_webchat_conversation import TEXTS, Chat, bot_texts
 from tests.records.conftest import postgresql_database
 
@@ -27,7 +27,7 @@ def postgresql_stack(model, tmp_path_factory):
     """The bot and the app with both databases on PostgreSQL; yields their settings."""
     with postgresql_database() as database_url, postgresql_database() as tracker_url:
         var_dir = tmp_path_factory.mktemp("var-postgresql")
-        settings = make_settings(var_dir, database_url=database_url, tracker_store_url=tracker_url)
+        settings = scratch_settings(var_dir, database_url=database_url, tracker_store_url=tracker_url)
         log_dir = var_dir / "log"
         log_dir.mkdir()
         supervisor = processes.Supervisor(processes.children(settings, model, log_dir))

@@ -13,14 +13,16 @@ import time
 import pytest
 
 from core.settings import ROOT
-from tests.conftest import free_port
+from launcher.scratch import free_port
 
 pytestmark = pytest.mark.integration
 
 
 def test_the_triage_command_reads_stdin_and_reports_bad_lines(model, tmp_path):
     lines = [
-        json.dumps({"id": "ok", "lang": "th", "country": "TH", "messages": ["สวัสดีค่ะ", "ช่วยด้วย เขาจะฆ่าหนู"]}, ensure_ascii=False),
+        json.dumps(
+            {"id": "ok", "lang": "th", "country": "TH", "messages": ["สวัสดีค่ะ", "ช่วยด้วย เขาจะฆ่าหนู"]}, ensure_ascii=False
+        ),
         json.dumps({"id": "no-messages", "lang": "th"}),
     ]
     env = {**os.environ, "SAPHAN_VAR_DIR": str(tmp_path), "SAPHAN_BOT_PORT": str(free_port())}

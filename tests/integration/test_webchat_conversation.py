@@ -140,6 +140,13 @@ def test_each_language_greets_and_reaches_a_person_through_the_custom_action(cha
     assert "1300" in handoff and "111" in handoff
 
 
+def test_a_greeting_in_the_browsers_language_is_marked_with_that_language(chat):
+    chat.send({"type": "hello", "session": None, "language": "km"})
+    greeting = [frame for frame in chat.frames("welcome") if frame["type"] == "bot"]
+    assert TEXTS["km"]["greeting.safety_check"] in greeting[0]["text"]
+    assert {frame["language"] for frame in greeting} == {"km"}, "the page sets lang= and the font from it"
+
+
 def test_typed_language_name_switches_language(chat):
     chat.send({"type": "hello", "session": None, "language": "en"})
     chat.frames("welcome")

@@ -7,7 +7,7 @@ import time
 
 from launcher import processes
 from launcher.processes import Child, Supervisor
-from tests.conftest import free_port, make_settings
+from launcher.scratch import free_port, scratch_settings
 
 
 def web_server_child(tmp_path) -> Child:
@@ -86,6 +86,6 @@ sys.exit(supervisor.watch())
 
 def test_a_bot_token_starting_with_a_dash_is_passed_as_a_value(tmp_path):
     """argparse would read a separate "-…" argument as an option and the bot would not start."""
-    settings = make_settings(tmp_path, bot_api_token="-starts-with-a-dash")
+    settings = scratch_settings(tmp_path, bot_api_token="-starts-with-a-dash")
     bot, _ = processes.children(settings, tmp_path / "model.tar.gz")
     assert "--auth-token=-starts-with-a-dash" in bot.argv and "-starts-with-a-dash" not in bot.argv
