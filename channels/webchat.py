@@ -3,7 +3,7 @@
 Protocol (JSON text frames):
 
 client → server
-  {"type": "hello", "session": <token or null>, "language": <code or null>}
+  {"type": "hello", "session": <token or null>, "language": <code or null>, "training"?: <ticket>}
   {"type": "message", "id": <client id>, "text": <text>}
   {"type": "postback", "id": <client id>, "payload": <a menu payload>}
   {"type": "location", "id": <client id>, "latitude": <number>, "longitude": <number>}
@@ -11,7 +11,7 @@ client → server
       browser gave a position; finite numbers, latitude in [-90, 90], longitude in [-180, 180])
   {"type": "ping"}                        (the page checks that the connection still carries)
 server → client
-  {"type": "welcome", "session": <token>, "language": <code>}
+  {"type": "welcome", "session": <token>, "language": <code>, "training": <bool>}
   {"type": "ack", "id": <client id>}      (after the message's answers: all of them have arrived)
   {"type": "bot", "id": <server id>, "text": <text>, "from": "assistant" | "team", "language": <code>,
    "quick_replies": [{"label", "payload", "requests_location": <bool>}]}
@@ -19,7 +19,12 @@ server → client
   {"type": "error", "code": <code>, "message": <text in the person's language>, "id"?: <client id>}
       codes: binary_not_supported, too_large, malformed_json, invalid_message, unknown_type,
       invalid_session, hello_required, too_long, invalid_payload, invalid_location, busy (more
-      than 32 frames waiting on one connection); with an id, that message will not be answered
+      than 32 frames waiting on one connection), invalid_training (a training ticket that is
+      forged or expired), training_ended (the trainer ended this training chat); with an id,
+      that message will not be answered
+
+A trainer's page opens a training chat with the ticket the console gave it (`core.training`):
+the conversation is marked as training before the greeting, and the welcome says so.
 
 A quick reply with `requests_location` true is never sent back as a postback: the page asks the
 browser for the position and sends a `location` frame, which becomes a `LocationContent`.
@@ -68,6 +73,7 @@ from core.messages import (
     TextContent,
 )
 from core.settings import LANGUAGES, Settings
+from core.training import TrainingChats
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("webchat_static")
@@ -84,6 +90,8 @@ _ERROR_TEXTS = {
     "too_long": "errors.too_long",
     "binary_not_supported": "errors.not_text",
     "invalid_location": "webchat.location_unavailable",
+    "invalid_training": "webchat.training_ended",
+    "training_ended": "webchat.training_ended",
 }
 
 
@@ -125,10 +133,13 @@ class WebChat:
 
     name = "webchat"
 
-    def __init__(self, conversations: Conversations, catalog: Catalog, settings: Settings) -> None:
+    def __init__(
+        self, conversations: Conversations, catalog: Catalog, settings: Settings, training: TrainingChats
+    ) -> None:
         self.conversations = conversations
         self.catalog = catalog
         self.settings = settings
+        self.training = training
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
         self._connections: dict[str, set[_Connection]] = {}
 
@@ -229,6 +240,7 @@ class _Connection:
         self.chat = chat
         self.websocket = websocket
         self.token: str | None = None
+        self.training = False
         self.session = _Session()
         self.language = chat.settings.default_language
         self.frames: asyncio.Queue[dict | None] = asyncio.Queue()
@@ -298,10 +310,20 @@ class _Connection:
             raise FrameError("unknown_type")
 
     async def _hello(self, data: dict) -> None:
-        token, language = data.get("session"), data.get("language")
+        token, language, ticket = data.get("session"), data.get("language"), data.get("training")
         if token is not None and (not isinstance(token, str) or not _TOKEN.match(token)):
             raise FrameError("invalid_session")
-        self.token = token or secrets.token_urlsafe(32)
+        trainer = self.chat.training.trainer_of(ticket) if ticket is not None else None
+        if ticket is not None and token is None and trainer is None:
+            raise FrameError("invalid_training")
+        new_token = token or secrets.token_urlsafe(32)
+        key = self.chat.conversations.key(self.chat.name, new_token)
+        if token is None and trainer is not None:
+            await asyncio.to_thread(self.chat.training.mark, key, self.chat.name, trainer)
+        training = await asyncio.to_thread(self.chat.training.is_training, key)
+        if ticket is not None and not training:
+            raise FrameError("training_ended")
+        self.token, self.training = new_token, training
         self.session = self.chat.session(self.token)
         hint = language if language in LANGUAGES else None
         if token is None:
@@ -311,7 +333,7 @@ class _Connection:
         else:
             stored = await self.chat.conversations.language_of(self.chat.name, self.token)
             self.language, answers = stored or hint or self.language, []
-        await self._send({"type": "welcome", "session": self.token, "language": self.language})
+        await self._send({"type": "welcome", "session": self.token, "language": self.language, "training": training})
         self.chat.attach(self.token, self)
         for answer in [*answers, *self.session.pushed]:
             await self._send(answer)
@@ -322,6 +344,10 @@ class _Connection:
             raise FrameError("invalid_message")
         if self.token is None:
             raise FrameError("hello_required", client_id)
+        if self.training and not await asyncio.to_thread(
+            self.chat.training.is_training, self.chat.conversations.key(self.chat.name, self.token)
+        ):
+            raise FrameError("training_ended", client_id)
         while client_id in self.session.running:
             await self.session.running[client_id].wait()
         if client_id not in self.session.answered:

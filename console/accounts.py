@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.records.db import Database
 from core.records.models import ConsoleSession, Operator, utcnow
+from core.teams import TRAINING_QUEUE
 
 ROLES = ("operator", "supervisor", "admin", "trainer")
 USERNAME = re.compile(r"[a-z0-9._-]{3,64}")
@@ -178,11 +179,14 @@ class Accounts:
             session.commit()
 
     def on_duty(self, team: str) -> list[Account]:
-        """The enabled accounts on duty for `team`; supervisors are on duty for every team."""
+        """The enabled accounts on duty for `team`; supervisors are on duty for every team, and
+        trainers (only) for the training queue."""
         with self._database.session() as session:
             rows = session.scalars(
                 select(Operator).where(Operator.on_duty.is_(True), Operator.disabled.is_(False)).order_by(Operator.id)
             )
+            if team == TRAINING_QUEUE:
+                return [_account(row) for row in rows if row.role == "trainer"]
             return [_account(row) for row in rows if row.role == "supervisor" or team in row.teams]
 
     def sign_in(self, username: str, password: str, now: datetime | None = None) -> SignIn:

@@ -42,6 +42,7 @@ def case_summary(case: Case, me: int, now: datetime | None = None) -> dict:
         "requested_at": case.requested_at.isoformat(),
         "operator": {"id": case.operator_id, "display_name": case.operator_name} if case.operator_id else None,
         "mine": case.operator_id == me,
+        "training": case.training,
     }
 
 

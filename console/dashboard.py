@@ -46,7 +46,7 @@ def dashboard(database: Database, days: int, now: datetime | None = None) -> dic
         Handoff.first_reply_at,
     )
     with database.session() as session:
-        rows = session.execute(select(*columns).where(Handoff.requested_at >= start)).all()
+        rows = session.execute(select(*columns).where(Handoff.requested_at >= start, Handoff.training.is_(False))).all()
     families: Counter[str] = Counter()
     for row in rows:
         families.update(set(row.families or []))

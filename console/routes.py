@@ -34,6 +34,8 @@ from core.locales import Catalog
 from core.records.db import Database
 from core.records.models import utcnow
 from core.settings import LANGUAGES
+from core.teams import TRAINING_QUEUE
+from core.training import TrainingChats
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -41,7 +43,9 @@ COOKIE = "saphan_console"
 FAILED_SIGN_IN_DELAY_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15.0
 SESSION_RECHECK_SECONDS = 30.0
-CASE_ROLES = ("operator", "supervisor")
+CASE_ROLES = ("operator", "supervisor", "trainer")
+# Who takes real cases and may take over real conversations (trainers take training cases only).
+HOTLINE_ROLES = ("operator", "supervisor")
 OVERSIGHT_ROLES = ("supervisor", "admin")
 # CaseError codes and the HTTP status each is answered with.
 CASE_ERROR_STATUS = {"unknown": 404, "invalid": 400, "gone": 410, "not_delivered": 502}
@@ -99,6 +103,7 @@ class Console:
         bus: Bus,
         catalog: Catalog,
         database: Database,
+        training: TrainingChats,
         secure_cookies: bool,
     ) -> None:
         self._accounts = accounts
@@ -109,6 +114,7 @@ class Console:
         self._bus = bus
         self._catalog = catalog
         self._database = database
+        self._training = training
         self._secure_cookies = secure_cookies
 
     # -- assembly --------------------------------------------------------------------------
@@ -121,6 +127,9 @@ class Console:
         cases = [Depends(self._role(*CASE_ROLES))]
         cases_changing = [Depends(self._changing_role(*CASE_ROLES))]
         oversight = [Depends(self._role(*OVERSIGHT_ROLES))]
+        hotline = [Depends(self._role(*HOTLINE_ROLES))]
+        hotline_changing = [Depends(self._changing_role(*HOTLINE_ROLES))]
+        training_changing = [Depends(self._changing_role("trainer"))]
         route = router.add_api_route
         route("", self.page, methods=["GET"], response_class=HTMLResponse, include_in_schema=False)
         route("/strings/{language}", self.strings, methods=["GET"])
@@ -129,8 +138,10 @@ class Console:
         route("/api/me", self.me, methods=["GET"], dependencies=signed_in)
         route("/api/duty", self.duty, methods=["POST"], dependencies=changing)
         route("/api/queue", self.queue, methods=["GET"], dependencies=cases)
-        route("/api/live", self.live, methods=["GET"], dependencies=cases)
-        route("/api/live/{ref}/take", self.take_over, methods=["POST"], dependencies=cases_changing)
+        route("/api/live", self.live, methods=["GET"], dependencies=hotline)
+        route("/api/live/{ref}/take", self.take_over, methods=["POST"], dependencies=hotline_changing)
+        route("/api/training/chats", self.training_chat, methods=["POST"], dependencies=training_changing)
+        route("/api/training/end", self.end_training, methods=["POST"], dependencies=training_changing)
         route("/api/events", self.events, methods=["GET"], dependencies=cases)
         route("/api/cases/{case_id}", self.case, methods=["GET"], dependencies=cases)
         route("/api/cases/{case_id}/claim", self.claim, methods=["POST"], dependencies=cases_changing)
@@ -241,9 +252,12 @@ class Console:
         return response
 
     async def sign_out(self, request: Request) -> JSONResponse:
-        """End the session (also with a stale one: the cookie goes either way)."""
+        """End the session (also with a stale one: the cookie goes either way); a trainer's
+        training chats end with it."""
         account, _ = self._who(request)
         await asyncio.to_thread(self._accounts.sign_out, request.cookies.get(COOKIE, ""))
+        if account.role == "trainer":
+            await self._end_training_of(account)
         await asyncio.to_thread(self._audit.write, account.id, "sign_out")
         response = JSONResponse({})
         response.delete_cookie(COOKIE, path="/console")
@@ -278,13 +292,15 @@ class Console:
 
     @staticmethod
     def _teams_of(account: Account) -> list[str] | None:
-        """The teams whose cases `account` sees (None: every team)."""
-        return None if account.role == "supervisor" else list(account.teams)
+        """The teams whose cases `account` sees (None: every team; a trainer's training cases
+        may be of any team)."""
+        return None if account.role in ("supervisor", "trainer") else list(account.teams)
 
     async def queue(self, request: Request) -> dict:
-        """The open cases this account may see, most pressing first."""
+        """The open cases this account may see, most pressing first (a trainer's: training cases)."""
         account, _ = self._who(request)
-        cases = await asyncio.to_thread(self._handoffs.queue, self._teams_of(account))
+        training = account.role == "trainer"
+        cases = await asyncio.to_thread(self._handoffs.queue, self._teams_of(account), training)
         return {"cases": [case_summary(case, account.id) for case in cases]}
 
     async def live(self) -> dict:
@@ -318,6 +334,8 @@ class Console:
         case = await asyncio.to_thread(self._handoffs.case, case_id[:32])
         if case is None:
             raise HTTPException(status_code=404, detail="unknown")
+        if case.training != (account.role == "trainer"):
+            raise HTTPException(status_code=404, detail="unknown")  # the other world's cases do not exist here
         teams = self._teams_of(account)
         if teams is not None and case.team not in teams:
             raise HTTPException(status_code=403, detail="forbidden")
@@ -332,7 +350,7 @@ class Console:
         """The whole case view (the view is audited)."""
         account, _ = self._who(request)
         case = await self._case_for(account, case_id)
-        operators = await asyncio.to_thread(self._accounts.on_duty, case.team)
+        operators = await asyncio.to_thread(self._accounts.on_duty, TRAINING_QUEUE if case.training else case.team)
         listed = [{"id": o.id, "display_name": o.display_name} for o in operators if o.role in CASE_ROLES]
         details = await asyncio.to_thread(self._case_view.details, case, account.id, listed)
         await asyncio.to_thread(self._audit.write, account.id, "view_case", case.id)
@@ -367,7 +385,9 @@ class Console:
         target = await asyncio.to_thread(self._accounts.get, form.operator_id)
         if target is None or target.disabled or target.role not in CASE_ROLES:
             raise HTTPException(status_code=400, detail="invalid")
-        if target.role != "supervisor" and case.team not in target.teams:
+        if case.training != (target.role == "trainer"):
+            raise HTTPException(status_code=400, detail="invalid")  # training cases stay with trainers
+        if target.role not in ("supervisor", "trainer") and case.team not in target.teams:
             raise HTTPException(status_code=400, detail="invalid")
         acting = None if account.role == "supervisor" else account.id
         try:
@@ -431,10 +451,33 @@ class Console:
                     checked = loop.time()
                 if notice is None:
                     continue
-                if notice.kind == "alert" and teams is not None and notice.data.get("team") not in teams:
+                if notice.kind == "alert" and (
+                    bool(notice.data.get("training")) != (account.role == "trainer")
+                    or (teams is not None and notice.data.get("team") not in teams)
+                ):
                     continue
                 kind = "queue" if notice.kind == "lagging" else notice.kind
                 yield f"event: {kind}\ndata: {json.dumps(notice.data)}\n\n"
+
+    # -- training --------------------------------------------------------------------------
+
+    async def training_chat(self, request: Request) -> dict:
+        """A link that opens a training chat for this trainer (its ticket is valid for an hour)."""
+        account, _ = self._who(request)
+        ticket = self._training.ticket(account.id)
+        await asyncio.to_thread(self._audit.write, account.id, "training_chat")
+        return {"url": f"/chat?training={ticket}"}
+
+    async def end_training(self, request: Request) -> dict:
+        """Delete this trainer's training chats, with their cases."""
+        account, _ = self._who(request)
+        return {"deleted": await self._end_training_of(account)}
+
+    async def _end_training_of(self, account: Account) -> int:
+        deleted = await asyncio.to_thread(self._training.end, account.id)
+        await asyncio.to_thread(self._audit.write, account.id, "training_end")
+        self._bus.publish("queue")
+        return deleted
 
     # -- oversight -------------------------------------------------------------------------
 

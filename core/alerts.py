@@ -30,8 +30,8 @@ async def forward_alerts(bus: Bus, outbox: Outbox, catalog: Catalog, channel: st
     async with bus.subscribe() as notices:
         while True:
             notice = await notices.get()
-            if notice.kind != "alert" or not notice.data.get("urgent"):
-                continue
+            if notice.kind != "alert" or not notice.data.get("urgent") or notice.data.get("training"):
+                continue  # a training chat's case never alerts a real group
             outbound = alert_text(str(notice.data.get("language")), notice.data.get("country"))
             try:
                 await outbox.send(channel, group, Replies(language, [catalog.render(outbound, language)]))

@@ -27,9 +27,11 @@ RECORD_ANSWER_HOURS = 24
 
 
 def make_statistics(session: Session, condition: ColumnElement[bool]) -> None:
-    """Strip the cases that meet `condition` to statistics (the caller commits)."""
+    """Strip the cases that meet `condition` to statistics (the caller commits); a training
+    chat's case is deleted instead, since it never counts."""
     cases = select(Handoff.id).where(condition)
     session.execute(delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(cases)))
+    session.execute(delete(Handoff).where(condition, Handoff.training.is_(True)))
     session.execute(update(Handoff).where(condition).values(address=None, triage=None, conversation_id=None))
 
 

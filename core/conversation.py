@@ -180,9 +180,9 @@ class Conversations:
             message = settle(record)
             language = record.language or self._default_language
             case = await asyncio.to_thread(self._handoffs.active_case, key)
+            person = Person(key, inbound.channel, inbound.channel_user, language, record.training_by is not None)
             answer = consent_answer(message) if isinstance(inbound.content, PostbackContent) else None
             if answer is not None:
-                person = Person(key, inbound.channel, inbound.channel_user, language)
                 outbounds = await self._handoffs.answer(person, *answer)
             elif case is not None and isinstance(inbound.content, (TextContent, LocationContent, PostbackContent)):
                 outbounds = await self._to_case(case, key, inbound, message, language)
@@ -201,12 +201,12 @@ class Conversations:
                 if inbound.message_id:
                     metadata["message_ref"] = message_ref(self._secret_key, inbound.channel, inbound.message_id)
                 if isinstance(inbound.content, TextContent):
-                    person = Person(key, inbound.channel, inbound.channel_user, language)
                     await self._handoffs.alert_if_urgent(person, message, inbound.received_at)
                 outbounds = await self._ask_bot(key, message, metadata)
                 await self._stop_waiting_case(key, outbounds)
-                self._remember_live(key, inbound, language)
-                outbounds += await self._open_case_if_asked(key, inbound, language, outbounds)
+                if not person.training:  # a training chat is never offered to real operators
+                    self._remember_live(key, inbound, language)
+                outbounds += await self._open_case_if_asked(person, inbound, outbounds)
             await asyncio.to_thread(self._save, record)
             if any(outbound.forget for outbound in outbounds):
                 # The bot has saved its last turn: now everything kept about the person goes.
@@ -266,14 +266,11 @@ class Conversations:
         notice = await self._handoffs.leave_queue(case) if case else None
         return [notice or Outbound.keys("handoff.left_queue", menu="main")]
 
-    async def _open_case_if_asked(
-        self, key: str, inbound: Inbound, language: str, outbounds: list[Outbound]
-    ) -> list[Outbound]:
+    async def _open_case_if_asked(self, person: Person, inbound: Inbound, outbounds: list[Outbound]) -> list[Outbound]:
         """Open a case when the bot's answer asks for a person; return what the person is told."""
         request = next((outbound.handoff for outbound in outbounds if outbound.handoff), None)
         if request is None:
             return []
-        person = Person(key, inbound.channel, inbound.channel_user, language)
         return await self._handoffs.request(person, request.reason, request.triage, inbound.received_at)
 
     def _remember_live(self, key: str, inbound: Inbound, language: str) -> None:

@@ -57,7 +57,7 @@ from core.records.models import (
     Operator,
     utcnow,
 )
-from core.teams import Teams
+from core.teams import TRAINING_QUEUE, Teams
 from triage.cues import LanguageCues, safety_net_signals
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ class Case:
     requested_at: datetime
     operator_id: int | None
     operator_name: str | None
+    training: bool = False
 
     def waiting_seconds(self, now: datetime) -> int:
         """How long the case has waited since it was requested."""
@@ -124,6 +125,7 @@ class Person:
     channel: str
     address: str
     language: str
+    training: bool = False  # a trainer's training chat: its case goes to the training queue
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ class Handoffs:
             self._alert(case, reason)
         elif triage:
             await asyncio.to_thread(self._update_triage, case.id, triage)
-        if await asyncio.to_thread(self._someone_on_duty, case.team):
+        if await asyncio.to_thread(self._someone_to_answer, case):
             notice = Outbound.keys("handoff.connecting", menu="waiting")
         else:
             first = await asyncio.to_thread(self._mark_told, case.id)
@@ -227,7 +229,7 @@ class Handoffs:
             await asyncio.to_thread(self._case_records.minimise, person.conversation)
         if case is not None:
             self._bus.publish("case", case=case.id)
-        nobody = case is not None and not await asyncio.to_thread(self._someone_on_duty, case.team)
+        nobody = case is not None and not await asyncio.to_thread(self._someone_to_answer, case)
         return await asyncio.to_thread(self._handover.after_answer, kind, granted, case, nobody)
 
     def _latest_case(self, conversation: str) -> Case | None:
@@ -259,6 +261,7 @@ class Handoffs:
             language=case.language,
             country=case.country,
             team=case.team,
+            training=case.training,
         )
         logger.info("case queued", extra={"team": case.team, "urgent": case.urgent, "reason": reason})
 
@@ -319,10 +322,15 @@ class Handoffs:
                 queued_at=now,
                 alerted_at=now if operator is None else None,
                 claimed_at=now if operator is not None else None,
+                training=person.training,
             )
             session.add(row)
             session.commit()
             return _case(row, None), True
+
+    def _someone_to_answer(self, case: Case) -> bool:
+        """True when someone can take `case` now: a trainer on duty for a training chat's case."""
+        return self._someone_on_duty(TRAINING_QUEUE if case.training else case.team)
 
     def _mark_told(self, case_id: str) -> bool:
         """Note that the person was told nobody can answer now; False if they had been told before."""
@@ -576,11 +584,12 @@ class Handoffs:
             name = session.get(Operator, row.operator_id).display_name if row.operator_id else None
             return _case(row, name)
 
-    def queue(self, teams: list[str] | None) -> list[Case]:
-        """The open cases of `teams` (None: every team), most pressing first."""
+    def queue(self, teams: list[str] | None, training: bool = False) -> list[Case]:
+        """The open cases of `teams` (None: every team), most pressing first: real cases, or
+        with `training` the cases of training chats."""
         with self._database.session() as session:
             query = select(Handoff, Operator.display_name).outerjoin(Operator, Handoff.operator_id == Operator.id)
-            query = query.where(Handoff.state.in_(OPEN_STATES))
+            query = query.where(Handoff.state.in_(OPEN_STATES), Handoff.training.is_(training))
             if teams is not None:
                 query = query.where(Handoff.team.in_(teams))
             cases = [_case(row, name) for row, name in session.execute(query).all()]
@@ -680,4 +689,5 @@ def _case(row: Handoff, operator_name: str | None) -> Case:
         requested_at=row.requested_at,
         operator_id=row.operator_id,
         operator_name=operator_name,
+        training=bool(row.training),
     )

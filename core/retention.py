@@ -24,6 +24,7 @@ from core.delivery import SeenEvents
 from core.records.db import Database
 from core.records.models import Conversation, utcnow
 from core.records.transcripts import Transcripts
+from core.training import TrainingChats
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Purged:
     transcripts: int
     event_ids: int
     cases: int = 0  # ended cases made statistics because no record was agreed to
+    training_chats: int = 0  # training chats left idle, deleted
 
 
 class Retention:
@@ -47,8 +49,10 @@ class Retention:
         personal_data: PersonalData,
         seen: SeenEvents,
         case_records: CaseRecords,
+        training: TrainingChats,
     ) -> None:
         self._database = database
+        self._training = training
         self._case_records = case_records
         self._transcripts = transcripts
         self._personal_data = personal_data
@@ -63,6 +67,7 @@ class Retention:
         if days < 1:
             raise ValueError("the retention period must be at least one day")
         now = now or utcnow()
+        training_chats = self._training.end_idle(now)
         cutoff = now - timedelta(days=days)
         with self._database.session() as session:
             stale = session.scalars(select(Conversation.id).where(Conversation.last_active_at < cutoff)).all()
@@ -70,4 +75,4 @@ class Retention:
             self._personal_data.forget(conversation)
         transcripts = self._transcripts.erase_older_than(cutoff.timestamp())
         cases = self._case_records.minimise(unanswered_ended_before=now - timedelta(hours=RECORD_ANSWER_HOURS))
-        return Purged(conversations=len(stale), transcripts=transcripts, event_ids=self._seen.forget_old(), cases=cases)
+        return Purged(len(stale), transcripts, self._seen.forget_old(), cases, training_chats)

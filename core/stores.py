@@ -20,6 +20,7 @@ from core.records.db import Database
 from core.records.transcripts import Transcripts
 from core.retention import Retention
 from core.settings import Settings
+from core.training import TrainingChats
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Stores:
     personal_data: PersonalData
     seen: SeenEvents
     case_records: CaseRecords
+    training: TrainingChats
     retention: Retention
 
     def dispose(self) -> None:
@@ -50,5 +52,6 @@ def open_stores(settings: Settings, catalog: Catalog) -> Stores:
     personal_data = PersonalData(database, transcripts, locations, consents)
     seen = SeenEvents(database)
     case_records = CaseRecords(database, consents)
-    retention = Retention(database, transcripts, personal_data, seen, case_records)
-    return Stores(database, transcripts, locations, consents, personal_data, seen, case_records, retention)
+    training = TrainingChats(database, personal_data, settings.secret_key.get_secret_value())
+    retention = Retention(database, transcripts, personal_data, seen, case_records, training)
+    return Stores(database, transcripts, locations, consents, personal_data, seen, case_records, training, retention)

@@ -13,6 +13,8 @@ import yaml
 from core.settings import ROOT
 
 TEAMS_FILE = ROOT / "data" / "teams.yml"
+# Not a team: the queue of training chats' cases, which trainers (only) take.
+TRAINING_QUEUE = "training"
 
 
 class InvalidTeams(ValueError):

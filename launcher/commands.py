@@ -165,8 +165,8 @@ def purge(args: argparse.Namespace) -> int:
         stores.dispose()
     print(
         f"saphan: deleted {purged.conversations} conversations and {purged.transcripts} other transcripts "
-        f"untouched for {days} days, {purged.event_ids} old redelivery ids, and reduced {purged.cases} ended "
-        "cases without an agreed record to statistics"
+        f"untouched for {days} days, {purged.event_ids} old redelivery ids and {purged.training_chats} idle "
+        f"training chats, and reduced {purged.cases} ended cases without an agreed record to statistics"
     )
     return 0
 

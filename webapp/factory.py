@@ -109,7 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for action in actions:
         executor.register_action(action)
-    webchat = WebChat(conversations, catalog, settings)
+    webchat = WebChat(conversations, catalog, settings, stores.training)
     for channel in (*channels, webchat):
         outbox.register(channel.name, channel.send)
     console = Console(
@@ -121,6 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
         bus=bus,
         catalog=catalog,
         database=stores.database,
+        training=stores.training,
         secure_cookies=settings.public_url.startswith("https://"),
     )
 
@@ -175,7 +176,12 @@ async def _purge_regularly(retention: Retention, settings: Settings) -> None:
             purged = await asyncio.to_thread(retention.purge, settings.retention_days)
             logger.info(
                 "purge done",
-                extra={"conversations": purged.conversations, "transcripts": purged.transcripts, "cases": purged.cases},
+                extra={
+                    "conversations": purged.conversations,
+                    "transcripts": purged.transcripts,
+                    "cases": purged.cases,
+                    "training_chats": purged.training_chats,
+                },
             )
         except Exception as error:  # a failed purge is retried at the next interval, never fatal
             logger.error("purge failed", extra={"error": type(error).__name__})

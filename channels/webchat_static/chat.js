@@ -10,9 +10,13 @@
 // after a reconnect (with back-off); bot messages carry ids too, and one already shown is not
 // shown again. The location is asked of the browser only when the person presses the quick
 // reply that requests it, which the bot offers after its consent question.
+//
+// A trainer's training chat opens as /chat?training=<ticket>: the ticket goes with every hello,
+// the session is kept apart from a real one, and the page is marked as training.
 (function () {
   "use strict";
-  const SESSION = "saphan.session";
+  const TRAINING = new URLSearchParams(location.search).get("training");
+  const SESSION = TRAINING ? "saphan.training_session" : "saphan.session";
   const CHAT = "saphan.chat";
   const KEPT_ENTRIES = 200;
   const PING_EVERY_MS = 20000;
@@ -155,6 +159,8 @@
     heard = Date.now();
     if (frame.type === "welcome") {
       keepSession(frame.session);
+      document.getElementById("training").hidden = !frame.training;
+      document.body.classList.toggle("training", Boolean(frame.training));
       ready = true;
       retry = 0;
       status.textContent = "";
@@ -180,7 +186,10 @@
     ready = false;
     heard = Date.now();
     ws.addEventListener("open", () => {
-      if (ws === socket) ws.send(JSON.stringify({ type: "hello", session: session, language: language }));
+      if (ws !== socket) return;
+      const hello = { type: "hello", session: session, language: language };
+      if (TRAINING) hello.training = TRAINING;
+      ws.send(JSON.stringify(hello));
     });
     ws.addEventListener("message", (event) => {
       if (ws === socket) receive(JSON.parse(event.data));

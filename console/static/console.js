@@ -29,13 +29,14 @@
     operator: ["queue", "case"],
     supervisor: ["queue", "case", "dashboard", "audit"],
     admin: ["dashboard", "audit"],
-    trainer: ["trainer"],
+    // Trainers take the training chats' cases: the training queue, and the case view.
+    trainer: ["queue", "case"],
   };
   const TABS = ["queue", "dashboard", "audit"];
   const CASE_PARTS = [
     "case-facts", "transcript", "inserts", "triage", "consents", "location", "transfer-to", "outcome",
   ];
-  const VIEWS = ["sign-in", "queue", "case", "dashboard", "audit", "trainer"];
+  const VIEWS = ["sign-in", "queue", "case", "dashboard", "audit"];
   const TIMES = [["alert", "time_to_alert"], ["claim", "time_to_claim"], ["first_message", "time_to_first_message"]];
   const AUDIT_COLUMNS = [
     "audit_columns.at", "operator", "audit_columns.action", "audit_columns.case", "audit_columns.detail",
@@ -387,6 +388,11 @@
     $("account").hidden = false;
     $("tabs").hidden = false;
     for (const tab of TABS) $("tab-" + tab).hidden = !mayUse(tab);
+    const training = me.role === "trainer";
+    $("training").hidden = !training;
+    for (const id of ["live-title", "live", "live-empty"]) $(id).hidden = training;
+    $("queue-title").dataset.text = training ? "training_queue" : "queue";
+    $("queue-title").textContent = t($("queue-title").dataset.text);
     const duty = $("duty");
     duty.hidden = !mayUse("queue");
     duty.setAttribute("aria-pressed", me.on_duty ? "true" : "false");
@@ -636,11 +642,37 @@
 
   // --- 8. Queue and live conversations ---------------------------------------------------------
   async function loadQueue() {
-    await Promise.all([
-      loadLatest("/queue", (data) => showQueue(data.cases || [])),
-      loadLatest("/live", (data) => showLive(data.conversations || [])),
-    ]);
+    const loads = [loadLatest("/queue", (data) => showQueue(data.cases || []))];
+    if (me.role !== "trainer") loads.push(loadLatest("/live", (data) => showLive(data.conversations || [])));
+    await Promise.all(loads);
   }
+
+  // A trainer opens training chats (a link valid for an hour) and ends them all at once.
+  async function newTrainingChat() {
+    try {
+      const chat = await api("POST", "/training/chats", {});
+      const link = $("training-link");
+      link.href = chat.url;
+      link.hidden = false;
+      link.focus();
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  async function endTraining() {
+    try {
+      const ended = await api("POST", "/training/end", {});
+      $("training-link").hidden = true;
+      say(t("training_ended", { count: String(ended.deleted) }));
+      refreshQueue();
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  $("training-new").addEventListener("click", newTrainingChat);
+  $("training-end").addEventListener("click", endTraining);
 
   function showQueue(cases) {
     const list = $("queue");
@@ -794,6 +826,7 @@
     $("case-title").textContent = [languageName(data.language), channelName(data.channel), countryName(data.country)]
       .join(" · ");
     const facts = [];
+    if (data.training) facts.push(badge("training", t("training_case")));
     if (data.urgent) facts.push(badge("urgent", t("urgent")));
     if (data.child) facts.push(badge("child", t("child")));
     facts.push(riskBadge(data.risk));

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -48,6 +48,8 @@ class Conversation(Base):
     last_active_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when the person blocked or left the chat (LINE's unfollow): nothing more is sent.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The trainer who opened this conversation as a training chat (None: a real person).
+    training_by: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class ChannelEvent(Base):
@@ -153,6 +155,8 @@ class Handoff(Base):
     first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     person_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A case of a training chat: only trainers see it, and it is deleted with the chat.
+    training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -106,7 +106,12 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_never_returns_the_hash(conso
         ("olive", ["/console/api/queue", "/console/api/live"], ["/console/api/dashboard", "/console/api/audit"]),
         ("sam", ["/console/api/queue", "/console/api/dashboard", "/console/api/audit"], []),
         ("ada", ["/console/api/dashboard", "/console/api/audit"], ["/console/api/queue", "/console/api/live"]),
-        ("tia", ["/console/api/me"], ["/console/api/queue", "/console/api/dashboard", "/console/api/audit"]),
+        # A trainer sees the training queue only: no live conversations, no statistics.
+        (
+            "tia",
+            ["/console/api/me", "/console/api/queue"],
+            ["/console/api/live", "/console/api/dashboard", "/console/api/audit"],
+        ),
     ],
 )
 def test_roles_are_enforced_route_by_route(console, username, allowed, refused):

@@ -17,6 +17,7 @@ WHITELIST = {
         "created_at": "for retention",
         "last_active_at": "for retention",
         "closed_at": "the person blocked the chat: nothing more may be sent",
+        "training_by": "the trainer whose training chat this is (deleted when the training ends)",
     },
     "consent_decisions": {
         "id": "row id",
@@ -80,6 +81,7 @@ WHITELIST = {
         "person_told_at": "the person was told nobody could answer yet (once)",
         "consent_asked_at": "when the person was asked whether the summary may be passed on (asked once per case)",
         "ended_at": "when the case ended",
+        "training": "a training chat's case: only trainers see it, deleted with the chat",
     },
     "handoff_messages": {
         "id": "row id",
