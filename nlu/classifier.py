@@ -4,7 +4,9 @@ Every language's examples train one model. Words come from the tokenizer (so Tha
 and Burmese are segmented); character n-grams (1-5, within words) catch misspellings, missing
 tone marks and Zawgyi-converted spellings. Latin-script letters are lower-cased and stripped of
 their diacritics on both sides, so Vietnamese typed without diacritics meets the same features
-as Vietnamese typed with them. A linear SVM separates the intents, and a sigmoid calibration
+as Vietnamese typed with them; the words as written (lower-cased, diacritics kept) are features
+too, so where the diacritics are typed they still tell words apart (đúng "right" is not dừng
+"stop"). A linear SVM separates the intents, and a sigmoid calibration
 (three-fold, inside the training data) turns its scores into confidences that the fallback
 threshold can use. It trains in seconds and beat logistic regression and DIET on the held-out
 sets (`./saphan eval nlu`). This module runs in the bot process (Python 3.10).
@@ -77,18 +79,25 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     @staticmethod
-    def _inputs(messages: List[Message]) -> Tuple[List[Text], List[Text]]:
-        """Per message: its folded words joined by spaces, and its folded text."""
-        words, texts = [], []
+    def _inputs(messages: List[Message]) -> Tuple[List[Text], List[Text], List[Text]]:
+        """Per message: its folded words, its words as written (lower-cased), and its folded text."""
+        words, written, texts = [], [], []
         for message in messages:
             tokens = message.get(TOKENS_NAMES[TEXT]) or []
             words.append(" ".join(fold_latin(token.text) for token in tokens))
+            written.append(" ".join(token.text.lower() for token in tokens))
             texts.append(fold_latin(message.get(TEXT) or ""))
-        return words, texts
+        return words, written, texts
+
+    @staticmethod
+    def _features(vectorizers: Tuple[Any, Any, Any], inputs: Tuple[List[Text], ...], fit: bool) -> Any:
+        from scipy.sparse import hstack
+
+        blocks = [v.fit_transform(i) if fit else v.transform(i) for v, i in zip(vectorizers, inputs)]
+        return hstack(blocks).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the vectorizers and the calibrated SVM on every intent example."""
-        from scipy.sparse import hstack
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.svm import LinearSVC
@@ -97,10 +106,10 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
         if not examples:
             logger.debug("No intent examples: the intent classifier is not trained.")
             return self._resource
-        words, texts = self._inputs(examples)
         word_vectorizer = TfidfVectorizer(
             token_pattern=r"\S+", lowercase=False, ngram_range=tuple(self.config["word_ngrams"]), sublinear_tf=True
         )
+        written_vectorizer = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=True)
         char_vectorizer = TfidfVectorizer(
             analyzer="char_wb",
             lowercase=False,
@@ -108,11 +117,12 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
             sublinear_tf=True,
             min_df=2,
         )
-        features = hstack([word_vectorizer.fit_transform(words), char_vectorizer.fit_transform(texts)]).tocsr()
+        vectorizers = (word_vectorizer, written_vectorizer, char_vectorizer)
+        features = self._features(vectorizers, self._inputs(examples), fit=True)
         svm = LinearSVC(C=self.config["C"], class_weight="balanced")
         classifier = CalibratedClassifierCV(svm, method="sigmoid", cv=3)
         classifier.fit(features, np.array([e.get(INTENT) for e in examples]))
-        self._model = (word_vectorizer, char_vectorizer, classifier)
+        self._model = (*vectorizers, classifier)
         self._persist()
         return self._resource
 
@@ -120,11 +130,8 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
         """Set the intent and the intent ranking of each message."""
         if self._model is None or not messages:
             return messages
-        from scipy.sparse import hstack
-
-        word_vectorizer, char_vectorizer, classifier = self._model
-        words, texts = self._inputs(messages)
-        features = hstack([word_vectorizer.transform(words), char_vectorizer.transform(texts)]).tocsr()
+        *vectorizers, classifier = self._model
+        features = self._features(tuple(vectorizers), self._inputs(messages), fit=False)
         for message, probabilities in zip(messages, classifier.predict_proba(features)):
             ranking = sorted(
                 ({"name": str(name), "confidence": float(p)} for name, p in zip(classifier.classes_, probabilities)),

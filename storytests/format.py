@@ -13,7 +13,8 @@ name, optionally a language (the folder's name by default) and its steps, in ord
           - response: handoff.connecting        # the assistant says this text (a locale key)
           - text: "1300"                        # an answer contains this fragment
           - offers: "Yes"                       # a quick reply is offered (label or payload)
-          - triage: {risk: high, families: [movement]}
+          - language: km                        # every answer of the turn is in this language
+          - triage: {risk: high, families: [restriction_of_movement]}
           - consent_asked: handover             # the question of this consent kind is asked
           - handoff: opened                     # opened, urgent or none, or {urgent: true, team: …}
           - kept: {case: false, location: false}
@@ -34,7 +35,7 @@ import yaml
 from core.settings import LANGUAGES
 
 PERSON_STEPS = ("user", "button", "location")
-EXPECTATIONS = ("intent", "response", "text", "offers", "triage", "consent_asked", "handoff", "kept")
+EXPECTATIONS = ("intent", "response", "text", "offers", "language", "triage", "consent_asked", "handoff", "kept")
 TRIAGE_KEYS = {"risk": str, "urgent": bool, "child": bool, "families": list}
 HANDOFF_STATES = ("opened", "urgent", "none")
 HANDOFF_KEYS = {"urgent": bool, "child": bool, "team": str, "reason": str}
@@ -192,6 +193,8 @@ def _check(kind: str, value: Any) -> str | None:
         if not ok or not (-90 <= value[0] <= 90 and -180 <= value[1] <= 180):
             return "[latitude, longitude] is needed, e.g. [13.75, 100.50]"
         return None
+    if kind == "language":
+        return None if value in LANGUAGES else f"one of {', '.join(LANGUAGES)}"
     if kind == "consent_asked":
         return None if value in CONSENT_KINDS else f"one of {', '.join(CONSENT_KINDS)}"
     if kind == "triage":

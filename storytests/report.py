@@ -93,7 +93,8 @@ def _story(result: StoryResult) -> str:
 
 def _turn(turn: Turn) -> str:
     answers = "".join(
-        f"<li><span class='keys'>{escape(', '.join(keys))}</span><pre>{escape(answer.text)}</pre>"
+        f"<li lang='{escape(answer.language)}'><span class='keys'>{escape(answer.language)} · "
+        f"{escape(', '.join(keys))}</span><pre>{escape(answer.text)}</pre>"
         + (
             f"<span class='buttons'>[{escape(' | '.join(label for label, _ in answer.buttons))}]</span>"
             if answer.buttons
@@ -102,8 +103,17 @@ def _turn(turn: Turn) -> str:
         + "</li>"
         for answer, keys in zip(turn.answers, turn.keys)
     )
+    read = ""
+    if turn.intent or turn.triage:
+        triage = turn.triage or {}
+        families = ", ".join(triage.get("families") or []) or "none"
+        read = (
+            f"<p class='read'>read as <b>{escape(str(turn.intent))}</b> · triage: risk {escape(str(triage.get('risk')))}, "
+            f"urgent {escape(str(triage.get('urgent')))}, child {escape(str(triage.get('child')))}, "
+            f"families {escape(families)}</p>"
+        )
     return (
-        f"<div class='turn'><p class='person'>line {turn.line}: the person {escape(turn.person)}</p>"
+        f"<div class='turn'><p class='person'>line {turn.line}: the person {escape(turn.person)}</p>{read}"
         f"<ol class='answers'>{answers or '<li><i>no answer</i></li>'}</ol></div>"
     )
 
@@ -136,6 +146,6 @@ code,pre{font-family:ui-monospace,monospace;font-size:.9em}pre{white-space:pre-w
 border-radius:.3em;padding:0 .4em;color:#fff;font-weight:600}.badge.passed{background:#1a6b2f}
 .badge.failed{background:#a4161a}details{border:1px solid #ccc;border-radius:.4em;margin:.5rem 0;padding:.4rem .8rem}
 details.failed{border-color:#a4161a}.person{font-weight:600;margin:.6rem 0 .2rem}.keys{color:#555;font-size:.85em}
-.buttons{color:#0b5394;font-size:.9em}.divergence{background:#fde8e8;border-left:.3rem solid #a4161a;
+.buttons{color:#0b5394;font-size:.9em}.read{color:#444;font-size:.85em;margin:0 0 .2rem}.divergence{background:#fde8e8;border-left:.3rem solid #a4161a;
 padding:.4rem .8rem;margin:.6rem 0}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .6rem}
 """

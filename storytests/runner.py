@@ -33,13 +33,15 @@ _BOOKKEEPING = frozenset({"action_listen", "action_session_start"})
 
 @dataclass
 class Turn:
-    """One turn as it happened: what the person did, at which line, and the answers with the
-    keys recognised in each."""
+    """One turn as it happened: what the person did, at which line, the answers with the keys
+    recognised in each, and (after a step of the person) how the bot read it and the triage."""
 
     person: str
     line: int
     answers: list[Answer]
     keys: list[list[str]]
+    intent: str | None = None
+    triage: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,11 @@ class StoryRunner:
             position: Position | None = None
             for step in story.steps:
                 if step.by_person:
-                    result.turns.append(self._act(session, step, result.turns))
-                    result.bot_events = self._bot_events(key, result.bot_events)
+                    turn = self._act(session, step, result.turns)
+                    tracker = self._tracker(key)
+                    turn.intent, turn.triage = _last_intent(tracker), tracker.get("slots", {}).get("triage") or {}
+                    result.turns.append(turn)
+                    result.bot_events = _bot_events(tracker, result.bot_events)
                     position = None
                     continue
                 problem, position = self._check(step, key, result.turns[-1], position)
@@ -154,12 +159,16 @@ class StoryRunner:
                 return None, position
             return (f"a quick reply {step.value!r}", "offered: " + (", ".join(offered) or "none")), position
         if step.kind == "intent":
-            actual = self._last_intent(key)
+            actual = turn.intent
             return (None if actual == step.value else (f"read as {step.value}", f"read as {actual}")), position
         if step.kind == "triage":
-            actual = self._tracker(key).get("slots", {}).get("triage") or {}
-            problem = _triage_problem(step.value, actual)
+            problem = _triage_problem(step.value, turn.triage)
             return ((f"triage {_show(step.value)}", problem) if problem else None), position
+        if step.kind == "language":
+            languages = sorted({answer.language for answer in turn.answers})
+            if turn.answers and languages == [step.value]:
+                return None, position
+            return (f"every answer in {step.value}", "answers in " + (", ".join(languages) or "none")), position
         if step.kind == "handoff":
             return self._handoff_problem(step.value, key), position
         return self._kept_problem(step.value, key), position
@@ -208,22 +217,25 @@ class StoryRunner:
         response.raise_for_status()
         return response.json()
 
-    def _last_intent(self, key: str) -> str | None:
-        users = [event for event in self._tracker(key)["events"] if event.get("event") == "user"]
-        return ((users[-1].get("parse_data") or {}).get("intent") or {}).get("name") if users else None
 
-    def _bot_events(self, key: str, before: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """What the bot did in the conversation so far: its tracker's events, after `before`
-        (the conversation's events at the previous turn, kept when "forget me" erased them)."""
-        found = []
-        for event in self._tracker(key)["events"]:
-            if event["event"] == "user":
-                intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-                if intent:
-                    found.append(("intent", intent))
-            elif event["event"] == "action" and event.get("name") not in _BOOKKEEPING:
-                found.append(("action", event["name"]))
-        return found if found[: len(before)] == before else before + found
+def _last_intent(tracker: dict) -> str | None:
+    """The intent the bot read in the person's latest message."""
+    users = [event for event in tracker.get("events") or [] if event.get("event") == "user"]
+    return ((users[-1].get("parse_data") or {}).get("intent") or {}).get("name") if users else None
+
+
+def _bot_events(tracker: dict, before: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What the bot did in the conversation so far: its tracker's events, after `before`
+    (the conversation's events at the previous turn, kept when "forget me" erased them)."""
+    found = []
+    for event in tracker.get("events") or []:
+        if event["event"] == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent:
+                found.append(("intent", intent))
+        elif event["event"] == "action" and event.get("name") not in _BOOKKEEPING:
+            found.append(("action", event["name"]))
+    return found if found[: len(before)] == before else before + found
 
 
 class StepError(Exception):

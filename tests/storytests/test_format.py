@@ -20,6 +20,7 @@ stories:
         intent: greet
       - button: English
       - location: [13.75, 100.5]
+      - language: km
       - triage: {risk: low, families: []}
       - handoff: {urgent: true, team: th-1300}
       - kept: {case: false, consents: [location]}
@@ -77,6 +78,7 @@ def test_a_story_is_read_with_its_steps_lines_and_the_folders_language(tmp_path)
             "unknown key 'photos'",
         ),
         ("stories:\n  - story: x\n    steps:\n      - user: ''\n", 4, "non-empty text"),
+        ("stories:\n  - story: x\n    steps:\n      - user: hi\n      - language: fr\n", 5, "language: one of"),
     ],
 )
 def test_each_mistake_is_reported_with_its_file_and_line(tmp_path, text, line, message):
@@ -97,7 +99,7 @@ def test_a_bad_story_does_not_stop_the_good_ones_in_the_same_file_or_others(tmp_
     write(tmp_path, "c.yml", GOOD.replace("a greeting", "another greeting"))
     stories, errors = load([tmp_path], Catalog.load(), BotDesign.load())
     assert sorted(story.name for story in stories) == ["a greeting", "another greeting"]
-    assert sorted((error.path.name, error.line) for error in errors) == [("a.yml", 14), ("b.yml", 2)]
+    assert sorted((error.path.name, error.line) for error in errors) == [("a.yml", 15), ("b.yml", 2)]
 
 
 def test_names_the_bot_does_not_have_are_errors_at_their_line(tmp_path):
