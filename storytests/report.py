@@ -108,7 +108,8 @@ def _turn(turn: Turn) -> str:
         triage = turn.triage or {}
         families = ", ".join(triage.get("families") or []) or "none"
         read = (
-            f"<p class='read'>read as <b>{escape(str(turn.intent))}</b> · triage: risk {escape(str(triage.get('risk')))}, "
+            f"<p class='read'>read as <b>{escape(str(turn.intent))}</b> · "
+            f"triage: risk {escape(str(triage.get('risk')))}, "
             f"urgent {escape(str(triage.get('urgent')))}, child {escape(str(triage.get('child')))}, "
             f"families {escape(families)}</p>"
         )
@@ -146,6 +147,7 @@ code,pre{font-family:ui-monospace,monospace;font-size:.9em}pre{white-space:pre-w
 border-radius:.3em;padding:0 .4em;color:#fff;font-weight:600}.badge.passed{background:#1a6b2f}
 .badge.failed{background:#a4161a}details{border:1px solid #ccc;border-radius:.4em;margin:.5rem 0;padding:.4rem .8rem}
 details.failed{border-color:#a4161a}.person{font-weight:600;margin:.6rem 0 .2rem}.keys{color:#555;font-size:.85em}
-.buttons{color:#0b5394;font-size:.9em}.read{color:#444;font-size:.85em;margin:0 0 .2rem}.divergence{background:#fde8e8;border-left:.3rem solid #a4161a;
+.buttons{color:#0b5394;font-size:.9em}.read{color:#444;font-size:.85em;margin:0 0 .2rem}
+.divergence{background:#fde8e8;border-left:.3rem solid #a4161a;
 padding:.4rem .8rem;margin:.6rem 0}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .6rem}
 """
