@@ -179,13 +179,10 @@ class StoryRunner:
                 select(Handoff).where(Handoff.conversation_id == key).order_by(Handoff.requested_at.desc())
             ).first()
         opened = case is not None and case.state in OPEN_STATES
-        actual = (
-            "no open case"
-            if not opened
-            else (
-                f"a case ({case.state}, urgent={case.urgent}, child={case.child}, team={case.team}, reason={case.reason})"
-            )
-        )
+        actual = "no open case"
+        if opened:
+            actual = f"a case ({case.state}, urgent={case.urgent}, child={case.child}, team={case.team}, "
+            actual += f"reason={case.reason})"
         if wanted == "none":
             return None if not opened else ("no open case", actual)
         if not opened:
