@@ -246,3 +246,32 @@ def test_the_console_page_is_served_with_a_strict_content_security_policy(consol
     strings = client.get("/console/strings/th").json()
     assert strings["texts"]["sign_in"] and strings["languages"]["lo"]
     assert client.get("/console/strings/xx").status_code == 404
+
+
+def test_only_a_trainer_opens_training_chats_and_a_forged_ticket_opens_nothing(console):
+    client, database, _ = console
+    for username in ("olive", "sam", "ada"):
+        headers = signed_in(client, username)
+        for path in ("/console/api/training/chats", "/console/api/training/end"):
+            assert client.post(path, json={}, headers=headers).status_code == 403, (username, path)
+    headers = signed_in(client, "tia")
+    assert client.post("/console/api/training/chats", json={}).status_code == 403, "the CSRF token is needed"
+    ticket = client.post("/console/api/training/chats", json={}, headers=headers).json()["url"].split("=", 1)[1]
+    trainer, expires, nonce, signature = ticket.split(".")
+    hostile = [
+        f"{int(trainer) + 1}.{expires}.{nonce}.{signature}", f"{trainer}.{expires}.{nonce}.{'f' * 32}",
+        "<script>alert(1)</script>", "x" * 5000, 42, {"ticket": ticket},
+    ]  # fmt: skip
+    with database.session() as session:
+        before = session.query(Conversation).count()
+    for forged in hostile:
+        with client.websocket_connect("/chat/ws") as socket:
+            socket.send_json({"type": "hello", "session": None, "language": "en", "training": forged})
+            answer = socket.receive_json()
+            assert (answer["type"], answer["code"]) == ("error", "invalid_training"), forged
+    # A real session cannot be turned into a training chat by adding a genuine ticket later.
+    with client.websocket_connect("/chat/ws") as socket:
+        socket.send_json({"type": "hello", "session": "r" * 40, "language": "en", "training": ticket})
+        assert socket.receive_json()["code"] == "training_ended"
+    with database.session() as session:
+        assert session.query(Conversation).count() == before, "nothing is stored for a refused hello"
