@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.settings import ROOT  # noqa: E402
 from launcher.envsetup import app_python  # noqa: E402
 from launcher.processes import Child, Supervisor  # noqa: E402
-from tests.conftest import free_port, make_settings  # noqa: E402
+from launcher.scratch import free_port, scratch_settings  # noqa: E402
 
 STANDALONE_ACTIONS = '''
 from rasa_sdk import Action
@@ -81,7 +81,7 @@ def summary(latencies: list[float]) -> tuple[float, float]:
 
 def main() -> int:
     var_dir = Path(tempfile.mkdtemp(prefix="saphan-bench-actions-"))
-    settings = make_settings(var_dir)
+    settings = scratch_settings(var_dir)
     module_dir = Path(tempfile.mkdtemp())
     (module_dir / "bench_actions.py").write_text(STANDALONE_ACTIONS)
     sdk_port = free_port()

@@ -29,9 +29,9 @@ from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.settings import LANGUAGES, ROOT  # noqa: E402
+from core.settings import LANGUAGES, ROOT, Settings  # noqa: E402
 from launcher import processes, training  # noqa: E402
-from tests.conftest import make_settings  # noqa: E402
+from launcher.scratch import scratch_settings  # noqa: E402
 
 SCRIPT_INTENTS = ("greet", "ask_hotline", "ask_human", "help_menu", "thanks")
 
@@ -121,9 +121,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1 and 10 conversations, one round each")
     args = parser.parse_args()
     levels = (1, 10) if args.quick else (1, 10, 50)
-    model = training.ensure_model(make_settings(Path(tempfile.mkdtemp())))
+    model = training.ensure_model(Settings(model_dir=ROOT / "models"))
     var_dir = Path(tempfile.mkdtemp(prefix="saphan-bench-"))
-    settings = make_settings(var_dir)
+    settings = scratch_settings(var_dir)
     (var_dir / "log").mkdir()
     supervisor = processes.Supervisor(processes.children(settings, model, var_dir / "log"))
     supervisor.start()

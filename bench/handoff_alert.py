@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import sys
 import time
@@ -40,8 +37,8 @@ from core.identity import conversation_id  # noqa: E402
 from core.records.db import Database  # noqa: E402
 from core.records.models import Handoff  # noqa: E402
 from core.teams import Teams  # noqa: E402
-from tests.conftest import LINE_CHANNEL_SECRET  # noqa: E402
-from tests.fakes.platform import FakePlatform  # noqa: E402
+from fakeplatform import FakePlatform, line_api  # noqa: E402
+from launcher.scratch import LINE_CHANNEL_SECRET  # noqa: E402
 
 URGENT = "ช่วยด้วย เขากำลังตีผมอยู่ตอนนี้"
 QUESTION = "อยากไปทำงานที่มาเลเซีย ต้องเตรียมเอกสารอะไรบ้าง"
@@ -53,7 +50,7 @@ PASSWORD = "benchmark operator password"
 async def post_line(client: httpx.AsyncClient, user: str, text: str, token: str) -> float:
     """Post one signed text event; return when it was posted (monotonic)."""
     body = line_text_event(user, text, token)
-    signature = base64.b64encode(hmac.new(LINE_CHANNEL_SECRET.encode(), body, hashlib.sha256).digest()).decode()
+    signature = line_api.signature(body, LINE_CHANNEL_SECRET)
     started = time.monotonic()
     response = await client.post(
         "/webhooks/line", content=body, headers={"X-Line-Signature": signature, "Content-Type": "application/json"}

@@ -11,22 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from core.settings import Settings
+from core.settings import ROOT, Settings
+from fakeplatform import FakePlatform, line_and_telegram
 from launcher import processes, training
-from tests.conftest import channel_settings, make_settings
-from tests.fakes import line_api, telegram_api
-from tests.fakes.platform import FakePlatform
+from launcher.scratch import channel_settings, scratch_settings
 
 
 @contextmanager
 def running_stack() -> Iterator[tuple[Settings, FakePlatform]]:
     """Start the stack on fresh ports and a fresh `var/`; yield its settings and the fake platform."""
-    model = training.ensure_model(make_settings(Path(tempfile.mkdtemp())))
-    with FakePlatform() as platform:
-        line_api.install(platform)
-        telegram_api.install(platform)
+    model = training.ensure_model(Settings(model_dir=ROOT / "models"))
+    with line_and_telegram() as platform:
         var_dir = Path(tempfile.mkdtemp(prefix="saphan-bench-"))
-        settings = make_settings(var_dir, **channel_settings(platform.url))
+        settings = scratch_settings(var_dir, **channel_settings(platform.url))
         (var_dir / "log").mkdir()
         supervisor = processes.Supervisor(processes.children(settings, model, var_dir / "log"))
         supervisor.start()

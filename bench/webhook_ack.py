@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import hashlib
-import hmac
 import statistics
 import sys
 import time
@@ -31,8 +28,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.stack import line_text_event, running_stack  # noqa: E402
-from tests.conftest import LINE_CHANNEL_SECRET  # noqa: E402
-from tests.fakes.platform import FakePlatform  # noqa: E402
+from fakeplatform import FakePlatform, line_api  # noqa: E402
+from launcher.scratch import LINE_CHANNEL_SECRET  # noqa: E402
 
 MESSAGE = "I want to work in Thailand, is this job offer safe?"
 
@@ -51,13 +48,15 @@ async def webhook_round(app: str, platform: FakePlatform, concurrency: int) -> t
 
         async def post(token: str) -> None:
             body = line_text_event(f"U{uuid.uuid4().hex}", MESSAGE, token)
-            signature = base64.b64encode(hmac.new(LINE_CHANNEL_SECRET.encode(), body, hashlib.sha256).digest())
             started = time.monotonic()
             sent_at[token] = started
             response = await client.post(
                 "/webhooks/line",
                 content=body,
-                headers={"X-Line-Signature": signature.decode(), "Content-Type": "application/json"},
+                headers={
+                    "X-Line-Signature": line_api.signature(body, LINE_CHANNEL_SECRET),
+                    "Content-Type": "application/json",
+                },
             )
             response.raise_for_status()
             answers.append(time.monotonic() - started)

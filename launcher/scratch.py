@@ -1,4 +1,5 @@
-"""Settings for a throwaway Saphan: its own `var/`, free ports and fresh secrets.
+"""Settings for a throwaway Saphan: its own `var/`, free ports and fresh secrets, and LINE and
+Telegram pointed at a local fake of their APIs when asked.
 
 `./saphan stories` runs on one, and so do the tests, so a story run or a test never touches the
 records of a real installation.
@@ -11,6 +12,13 @@ import socket
 from pathlib import Path
 
 from core.settings import ROOT, Settings
+
+# The channels' secrets on a throwaway Saphan: the app runs with them, and whoever plays a person
+# on LINE or Telegram (a story, a test, a benchmark) signs with them. They guard only loopback.
+LINE_CHANNEL_SECRET = "scratch-line-channel-secret"
+LINE_ACCESS_TOKEN = "scratch-line-access-token"
+TELEGRAM_BOT_TOKEN = "123456789:SCRATCH-telegram-bot-token"
+TELEGRAM_WEBHOOK_SECRET = "scratch-telegram-webhook-secret"
 
 
 def free_port() -> int:
@@ -34,3 +42,16 @@ def scratch_settings(var_dir: Path, **overrides) -> Settings:
     )
     values.update(overrides)
     return Settings(**values)
+
+
+def channel_settings(platform_url: str) -> dict[str, str]:
+    """Settings that turn LINE and Telegram on, with their SDKs pointed at `platform_url`
+    (a `fakeplatform` on loopback)."""
+    return dict(
+        line_channel_secret=LINE_CHANNEL_SECRET,
+        line_channel_access_token=LINE_ACCESS_TOKEN,
+        line_api_base=platform_url,
+        telegram_bot_token=TELEGRAM_BOT_TOKEN,
+        telegram_webhook_secret=TELEGRAM_WEBHOOK_SECRET,
+        telegram_api_base=f"{platform_url}/bot",
+    )

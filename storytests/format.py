@@ -1,7 +1,9 @@
 """The story format: a trainer's scripted conversation, read from YAML with its line numbers.
 
 A story file (`stories/tests/<language>/*.yml`) holds a list under `stories:`; each story has a
-name, optionally a language (the folder's name by default) and its steps, in order:
+name, optionally a language (the folder's name by default), optionally a channel (`webchat` by
+default; `line` or `telegram` to post the person's steps as signed webhook events, as those
+platforms send them) and its steps, in order:
 
     stories:
       - story: a worker asks about a job offer
@@ -41,6 +43,7 @@ HANDOFF_STATES = ("opened", "urgent", "none")
 HANDOFF_KEYS = {"urgent": bool, "child": bool, "team": str, "reason": str}
 KEPT_KEYS = ("transcript", "case", "location", "may_write_later", "consents")
 CONSENT_KINDS = ("location", "handover", "transcript", "follow_up", "record")
+CHANNELS = ("webchat", "line", "telegram")
 _LINE = "__line__"
 
 
@@ -75,6 +78,7 @@ class Story:
     path: Path
     line: int
     steps: tuple[Step, ...]
+    channel: str = "webchat"
 
     @property
     def where(self) -> str:
@@ -143,18 +147,22 @@ def _story(path: Path, item: Any, default_language: str | None) -> Story:
     line = item.get(_LINE, 1) if isinstance(item, dict) else 1
     if not isinstance(item, dict) or not isinstance(item.get("story"), str) or not item["story"].strip():
         raise StoryError(path, line, "each story starts with `story:` and a name")
-    unknown = set(item) - {"story", "language", "steps", _LINE}
+    unknown = set(item) - {"story", "language", "channel", "steps", _LINE}
     if unknown:
-        raise StoryError(path, line, f"unknown key {sorted(unknown)[0]!r} (a story has story, language, steps)")
+        known = "story, language, channel, steps"
+        raise StoryError(path, line, f"unknown key {sorted(unknown)[0]!r} (a story has {known})")
     language = item.get("language", default_language)
     if language not in LANGUAGES:
         raise StoryError(path, line, f"language must be one of {', '.join(LANGUAGES)} (got {language!r})")
+    channel = item.get("channel", "webchat")
+    if channel not in CHANNELS:
+        raise StoryError(path, line, f"channel must be one of {', '.join(CHANNELS)} (got {channel!r})")
     if not isinstance(item.get("steps"), list) or not item["steps"]:
         raise StoryError(path, line, "a story needs `steps:`, a list")
     steps = [step for raw in item["steps"] for step in _steps(path, line, raw)]
     if not any(step.by_person for step in steps):
         raise StoryError(path, line, "a story needs at least one step by the person (user, button or location)")
-    return Story(item["story"].strip(), language, path, line, tuple(steps))
+    return Story(item["story"].strip(), language, path, line, tuple(steps), channel)
 
 
 def _steps(path: Path, story_line: int, raw: Any) -> list[Step]:

@@ -78,7 +78,7 @@ def _story(result: StoryResult) -> str:
     state = "passed" if failure is None else "failed"
     head = (
         f"<summary><span class='badge {state}'>{state}</span> {escape(story.name)} "
-        f"<code>{escape(str(story.path))}:{story.line}</code></summary>"
+        f"<span class='channel'>{story.channel}</span> <code>{escape(str(story.path))}:{story.line}</code></summary>"
     )
     rows = [_turn(turn) for turn in result.turns]
     if failure is not None:
@@ -146,6 +146,7 @@ code,pre{font-family:ui-monospace,monospace;font-size:.9em}pre{white-space:pre-w
 .good{color:#1a6b2f}.bad,.error{color:#a4161a}.badge{display:inline-block;min-width:4.5em;text-align:center;
 border-radius:.3em;padding:0 .4em;color:#fff;font-weight:600}.badge.passed{background:#1a6b2f}
 .badge.failed{background:#a4161a}details{border:1px solid #ccc;border-radius:.4em;margin:.5rem 0;padding:.4rem .8rem}
+.channel{font-size:.85em;color:#555;border:1px solid #bbb;border-radius:.3em;padding:0 .3em}
 details.failed{border-color:#a4161a}.person{font-weight:600;margin:.6rem 0 .2rem}.keys{color:#555;font-size:.85em}
 .buttons{color:#0b5394;font-size:.9em}.read{color:#444;font-size:.85em;margin:0 0 .2rem}
 .divergence{background:#fde8e8;border-left:.3rem solid #a4161a;

@@ -1,8 +1,12 @@
-"""Run stories against a running Saphan: the real app, its web chat, the real bot and actions.
+"""Run stories against a running Saphan: the real app, its channels, the real bot and actions.
 
-Each story is one new web chat session. After each of the person's steps, the expectations
-that follow are checked against that turn's answers, the bot's tracker (the intent read and
-the triage) and the app's database (the case, what is kept). The first expectation that does
+Each story is one new conversation: a web chat session, or a person on LINE or Telegram whose
+steps are posted to the app's webhooks as signed events and whose answers are read from
+the local fake of the platform's API (`fakeplatform`), which the app must be pointed at.
+
+After each of the person's steps, the expectations that follow are checked against that turn's
+answers, the bot's tracker (the intent read and the triage) and the app's database (the case,
+what is kept). The first expectation that does
 not hold ends the story and is reported with its line, what was expected and what happened.
 Stories run in parallel (each is its own conversation); results keep the order of the files.
 """
@@ -11,7 +15,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 from sqlalchemy import select
@@ -19,10 +23,13 @@ from sqlalchemy import select
 from core.consent import QUESTIONS
 from core.identity import conversation_id
 from core.locales import Catalog
-from core.records.models import OPEN_STATES, Handoff
+from core.records.models import OPEN_STATES, Conversation, Handoff
 from core.settings import Settings
 from core.stores import Stores
+from fakeplatform import FakePlatform
 from storytests.format import Step, Story
+from storytests.line import LineSession
+from storytests.telegram import TelegramSession
 from storytests.texts import Position, TextKeys
 from storytests.webchat import Answer, WebChatSession
 
@@ -70,10 +77,12 @@ class StoryResult:
 
 
 class StoryRunner:
-    """Runs stories against the app and bot that `settings` describe."""
+    """Runs stories against the app and bot that `settings` describe; LINE and Telegram stories
+    need the fake `platform` the app sends to."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, stores: Stores) -> None:
+    def __init__(self, settings: Settings, catalog: Catalog, stores: Stores, platform: FakePlatform | None) -> None:
         self._settings = settings
+        self._platform = platform
         self._chat_url = f"ws://127.0.0.1:{settings.app_port}/chat/ws"
         self._bot = httpx.Client(base_url=settings.resolved_bot_url(), timeout=30)
         self._bot_token = settings.bot_api_token.get_secret_value()
@@ -93,14 +102,18 @@ class StoryRunner:
         """Run one story to its end or its first failure."""
         started = time.perf_counter()
         result = StoryResult(story)
-        session = WebChatSession(self._chat_url)
+        if story.channel != "webchat" and self._platform is None:
+            result.failure = Failure(story.line, f"a run with {story.channel} on", "this run has no fake LINE/Telegram")
+            return result
+        session = self._person(story.channel)
         try:
-            result.turns.append(self._turn("opens the chat", story.line, session.open(story.language)))
-            key = conversation_id(self._settings.secret_key.get_secret_value(), "webchat", session.session)
+            greeting = session.open(story.language)
+            key = conversation_id(self._settings.secret_key.get_secret_value(), session.channel, session.channel_user)
+            result.turns.append(self._turn(session.opening, story.line, greeting, key))
             position: Position | None = None
             for step in story.steps:
                 if step.by_person:
-                    turn = self._act(session, step, result.turns)
+                    turn = self._act(session, step, result.turns, key)
                     tracker = self._tracker(key)
                     turn.intent, turn.triage = _last_intent(tracker), tracker.get("slots", {}).get("triage") or {}
                     result.turns.append(turn)
@@ -123,18 +136,34 @@ class StoryRunner:
 
     # The person's steps.
 
-    def _act(self, session: WebChatSession, step: Step, turns: list[Turn]) -> Turn:
+    def _person(self, channel: str) -> WebChatSession | LineSession | TelegramSession:
+        if channel == "line":
+            return LineSession(self._settings, self._platform)
+        if channel == "telegram":
+            return TelegramSession(self._settings, self._platform)
+        return WebChatSession(self._chat_url)
+
+    def _act(self, session, step: Step, turns: list[Turn], key: str) -> Turn:
         if step.kind == "user":
-            return self._turn(f"writes: {step.value}", step.line, session.say(str(step.value)))
+            return self._turn(f"writes: {step.value}", step.line, session.say(str(step.value)), key)
         if step.kind == "location":
             latitude, longitude = step.value
-            return self._turn("shares a location", step.line, session.share_location(latitude, longitude))
+            return self._turn("shares a location", step.line, session.share_location(latitude, longitude), key)
         label, payload = _button(step, turns)
-        return self._turn(f"presses: {label}", step.line, session.press(payload))
+        return self._turn(f"presses: {label}", step.line, session.press(payload), key)
 
-    def _turn(self, person: str, line: int, answers: list[Answer]) -> Turn:
+    def _turn(self, person: str, line: int, answers: list[Answer], key: str) -> Turn:
+        """The turn; answers whose channel does not say their language (LINE, Telegram) get the
+        conversation's."""
+        if any(not answer.language for answer in answers):
+            language = self._conversation_language(key)
+            answers = [answer if answer.language else replace(answer, language=language) for answer in answers]
         keys = [self._texts.keys_in(answer.text, answer.language) for answer in answers]
         return Turn(person, line, answers, keys)
+
+    def _conversation_language(self, key: str) -> str:
+        with self._stores.database.session() as db:
+            return db.scalar(select(Conversation.language).where(Conversation.id == key)) or "en"
 
     # The expectations.
 

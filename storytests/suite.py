@@ -1,6 +1,7 @@
 """A story run from start to end: read the files, check the names they use, run, report.
 
-`./saphan stories` calls `run_on_scratch_stack`, which starts a throwaway bot and app of its own;
+`./saphan stories` calls `run_on_scratch_stack`, which starts a throwaway bot and app of its own
+(with LINE and Telegram pointed at a local fake of their APIs);
 the tests call `load` and `run` against the stack they already started.
 """
 
@@ -14,8 +15,9 @@ from core.locales import Catalog
 from core.records.db import Database
 from core.settings import ROOT, Settings
 from core.stores import open_stores
+from fakeplatform import FakePlatform, line_and_telegram
 from launcher import processes, training
-from launcher.scratch import scratch_settings
+from launcher.scratch import channel_settings, scratch_settings
 from storytests.coverage import BotDesign, Coverage, measure
 from storytests.format import Story, StoryError, find_files, read_file
 from storytests.runner import StoryResult, StoryRunner
@@ -68,10 +70,18 @@ def _unknown_name(story: Story, catalog: Catalog, design: BotDesign) -> StoryErr
     return None
 
 
-def run(stories: list[Story], errors: list[StoryError], settings: Settings, catalog: Catalog, design: BotDesign) -> Run:
-    """Run `stories` against the running stack that `settings` describe."""
+def run(
+    stories: list[Story],
+    errors: list[StoryError],
+    settings: Settings,
+    catalog: Catalog,
+    design: BotDesign,
+    platform: FakePlatform | None = None,
+) -> Run:
+    """Run `stories` against the running stack that `settings` describe (LINE and Telegram
+    stories: with the app's channels pointed at the fake `platform`)."""
     stores = open_stores(settings, catalog)
-    runner = StoryRunner(settings, catalog, stores)
+    runner = StoryRunner(settings, catalog, stores, platform)
     try:
         results = runner.run_all(stories)
     finally:
@@ -86,8 +96,8 @@ def run_on_scratch_stack(paths: list[Path]) -> Run:
     stories, errors = load(paths, catalog, design)
     if not stories:
         return Run([], errors, measure([], design))
-    with tempfile.TemporaryDirectory(prefix="saphan-stories-") as scratch:
-        settings = scratch_settings(Path(scratch))
+    with tempfile.TemporaryDirectory(prefix="saphan-stories-") as scratch, line_and_telegram() as platform:
+        settings = scratch_settings(Path(scratch), **channel_settings(platform.url))
         model = training.ensure_model(settings)
         Database(settings.resolved_database_url()).migrate()
         log_dir = Path(scratch) / "log"
@@ -96,6 +106,6 @@ def run_on_scratch_stack(paths: list[Path]) -> Run:
         print(f"saphan: {len(stories)} stories; starting a bot and an app of their own (about 30 s) …", flush=True)
         supervisor.start()
         try:
-            return run(stories, errors, settings, catalog, design)
+            return run(stories, errors, settings, catalog, design, platform)
         finally:
             supervisor.stop()

@@ -26,11 +26,14 @@ class WebChatSession:
     """One person on the web chat: `open()`, then `say`, `press` and `share_location`,
     each returning the answers to that message."""
 
+    channel = "webchat"
+    opening = "opens the chat"
+
     def __init__(self, url: str) -> None:
         self._url = url
         self._socket = None
         self._counter = 0
-        self.session: str | None = None
+        self.channel_user: str | None = None  # the session id, once open
 
     def open(self, language: str) -> list[Answer]:
         """Open a new session from a browser set to `language`; return the greeting."""
@@ -39,7 +42,7 @@ class WebChatSession:
         answers = []
         for frame in self._frames_until("welcome"):
             if frame["type"] == "welcome":
-                self.session = frame["session"]
+                self.channel_user = frame["session"]
             answers += _answers([frame])
         while True:
             try:

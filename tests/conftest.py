@@ -12,16 +12,9 @@ from pathlib import Path
 import pytest
 
 from core.settings import ROOT, Settings
+from fakeplatform import FakePlatform, line_and_telegram
 from launcher import processes, training
-from launcher.scratch import scratch_settings
-from tests.fakes import line_api, telegram_api
-from tests.fakes.platform import FakePlatform
-
-# The channels' secrets in tests: the real app runs with them, the tests sign with them.
-LINE_CHANNEL_SECRET = "test-line-channel-secret"
-LINE_ACCESS_TOKEN = "test-line-access-token"
-TELEGRAM_BOT_TOKEN = "123456789:TEST-telegram-bot-token"
-TELEGRAM_WEBHOOK_SECRET = "test-telegram-webhook-secret"
+from launcher.scratch import channel_settings, scratch_settings
 
 
 @pytest.fixture(scope="session")
@@ -38,24 +31,10 @@ def model() -> Path:
     return training.ensure_model(Settings(model_dir=ROOT / "models"))
 
 
-def channel_settings(platform_url: str) -> dict[str, str]:
-    """Settings that turn LINE and Telegram on, with their SDKs pointed at `platform_url`."""
-    return dict(
-        line_channel_secret=LINE_CHANNEL_SECRET,
-        line_channel_access_token=LINE_ACCESS_TOKEN,
-        line_api_base=platform_url,
-        telegram_bot_token=TELEGRAM_BOT_TOKEN,
-        telegram_webhook_secret=TELEGRAM_WEBHOOK_SECRET,
-        telegram_api_base=f"{platform_url}/bot",
-    )
-
-
 @pytest.fixture(scope="session")
 def platform_api():
     """The local fake of LINE's and Telegram's APIs that the live app sends to."""
-    with FakePlatform() as fake:
-        line_api.install(fake)
-        telegram_api.install(fake)
+    with line_and_telegram() as fake:
         yield fake
 
 

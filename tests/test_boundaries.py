@@ -30,3 +30,19 @@ def test_no_edge_imports_another_edge(edge, other):
     for path in (ROOT / edge).rglob("*.py"):
         source = path.read_text()
         assert f"from {other}" not in source and f"import {other}" not in source, path
+
+
+PRODUCT = ("actions", "bench", "channels", "console", "core", "fakeplatform", "launcher", "nlu", "storytests", "triage",
+           "webapp")  # fmt: skip
+
+
+@pytest.mark.parametrize("package", PRODUCT)
+def test_nothing_outside_the_tests_imports_them(package):
+    for path in (ROOT / package).rglob("*.py"):
+        source = path.read_text()
+        assert "from tests" not in source and "import tests" not in source, path
+
+
+@pytest.mark.parametrize("script", sorted(path.stem for path in (ROOT / "bench").glob("*.py")))
+def test_every_benchmark_can_be_loaded(script):
+    subprocess.run([sys.executable, "-c", f"import bench.{script}"], cwd=ROOT, capture_output=True, check=True)

@@ -18,8 +18,8 @@ from core.menus import consent_payload, language_payload
 from core.records.db import Database
 from core.records.models import Handoff
 from core.teams import Teams
+from storytests.line import LineChat, texts
 from tests.browser.chat import ENGLISH, press, wait_for_greeting, wait_for_text
-from tests.fakes.line_chat import LineChat, texts
 
 pytestmark = pytest.mark.integration
 THAI = load_file(LOCALES_DIR / "th.yml")

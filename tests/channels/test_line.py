@@ -1,17 +1,14 @@
 """The LINE channel: LINE's recorded payloads become `Inbound`; answers become reply and push calls.
 
 The recorded payloads are LINE's official SDK samples (`shared/fixtures/line`). Sending runs
-the real SDK against the fake LINE API (`tests/fakes/line_api.py`), which refuses what LINE
+the real SDK against the fake LINE API (`fakeplatform/line_api.py`), which refuses what LINE
 refuses (more than 5 messages, over-long texts and labels, a reply token used twice).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import copy
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -45,9 +42,9 @@ from core.messages import (
 )
 from core.records.db import Database
 from core.settings import ROOT, Settings
+from fakeplatform import line_api
+from fakeplatform.server import FakePlatform
 from launcher.scratch import free_port
-from tests.fakes import line_api
-from tests.fakes.platform import FakePlatform
 
 SECRET = "unit-test-line-secret"
 ACCESS_TOKEN = "unit-test-line-token"
@@ -94,8 +91,7 @@ EXPECTED = {
 
 
 def sign(body: bytes, secret: str = SECRET) -> dict[str, str]:
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
-    return {"x-line-signature": base64.b64encode(digest).decode(), "content-type": "application/json"}
+    return {"x-line-signature": line_api.signature(body, secret), "content-type": "application/json"}
 
 
 def payload(*events: dict) -> bytes:

@@ -2,7 +2,7 @@
 
 Updates are built with python-telegram-bot's own classes and posted, as JSON, to the channel's
 real webhook route in process; accepted events go through the real `core.delivery`, with a
-stand-in for the conversation router; answers go to the fake Bot API (tests/fakes/telegram_api.py).
+stand-in for the conversation router; answers go to the fake Bot API (fakeplatform/telegram_api.py).
 """
 
 from __future__ import annotations
@@ -60,11 +60,10 @@ from core.messages import (
 )
 from core.records.db import Database
 from core.settings import ROOT
-from launcher.scratch import scratch_settings
+from fakeplatform import telegram_api
+from fakeplatform.server import FakePlatform
+from launcher.scratch import TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, scratch_settings
 from launcher.telegram_webhook import set_webhook
-from tests.conftest import TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET
-from tests.fakes import telegram_api
-from tests.fakes.platform import FakePlatform
 
 CATALOG = Catalog.load()
 CHAT = 4201

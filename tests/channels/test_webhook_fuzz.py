@@ -10,10 +10,7 @@ platforms' APIs faked. Afterwards a normal message from another person must stil
 from __future__ import annotations
 
 import asyncio
-import base64
 import copy
-import hashlib
-import hmac
 import json
 import random
 import time
@@ -22,10 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.settings import ROOT
-from launcher.scratch import free_port, scratch_settings
-from tests.conftest import LINE_CHANNEL_SECRET, TELEGRAM_WEBHOOK_SECRET, channel_settings
-from tests.fakes import line_api, telegram_api
-from tests.fakes.platform import FakePlatform
+from fakeplatform import line_and_telegram, line_api
+from launcher.scratch import LINE_CHANNEL_SECRET, TELEGRAM_WEBHOOK_SECRET, channel_settings, free_port, scratch_settings
 from webapp.factory import create_app
 
 BODIES_PER_WEBHOOK = 2500
@@ -105,14 +100,12 @@ def generated_bodies(samples: list, rng: random.Random, count: int):
 
 
 def line_signature(body: bytes) -> str:
-    return base64.b64encode(hmac.new(LINE_CHANNEL_SECRET.encode(), body, hashlib.sha256).digest()).decode()
+    return line_api.signature(body, LINE_CHANNEL_SECRET)
 
 
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory):
-    with FakePlatform() as platform:
-        line_api.install(platform)
-        telegram_api.install(platform)
+    with line_and_telegram() as platform:
         var_dir = tmp_path_factory.mktemp("fuzz")
         settings = scratch_settings(
             var_dir,

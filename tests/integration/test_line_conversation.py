@@ -15,8 +15,9 @@ import pytest
 from core.locales import LOCALES_DIR, load_file
 from core.menus import MENUS, language_payload
 from core.settings import LANGUAGES, ROOT
-from tests.fakes import line_api
-from tests.fakes.line_chat import LineChat, buttons, endpoint, payloads, recipient, signature, texts
+from fakeplatform import line_api
+from launcher.scratch import LINE_ACCESS_TOKEN
+from storytests.line import LineChat, buttons, endpoint, payloads, recipient, texts
 
 pytestmark = pytest.mark.integration
 TEXTS = {lang: load_file(LOCALES_DIR / f"{lang}.yml") for lang in LANGUAGES}
@@ -66,7 +67,7 @@ def test_a_whole_conversation_over_line(line, stack):
 
     calls = line.calls()
     assert [endpoint(call) for call in calls] == ["reply"] * 7  # every answer used its event's reply token
-    assert all(call.headers["authorization"] == "Bearer test-line-access-token" for call in calls)
+    assert all(call.headers["authorization"] == f"Bearer {LINE_ACCESS_TOKEN}" for call in calls)
     _, log_dir = stack
     for log_file in log_dir.iterdir():
         logged = log_file.read_text(errors="replace")
@@ -123,13 +124,14 @@ def test_each_recorded_event_posted_signed_gets_the_right_answer(line, index):
 def test_forged_unsigned_malformed_and_oversized_requests_are_refused(line):
     event = line.text("hello")
     body = json.dumps({"destination": "Usaphan", "events": [event]}).encode()
-    forged = {"Content-Type": "application/json", "X-Line-Signature": signature(body, "not-the-secret")}
+    forged = {"Content-Type": "application/json", "X-Line-Signature": line_api.signature(body, "not-the-secret")}
     assert line.post(body=body, headers=forged).status_code == 401
     assert line.post(body=body, headers={"Content-Type": "application/json"}).status_code == 401
     broken = b'{"destination": "Usaphan", "events": ['
-    assert line.post(body=broken, headers={"X-Line-Signature": signature(broken)}).status_code == 400
+    signed = {"X-Line-Signature": line_api.signature(broken, line.secret)}
+    assert line.post(body=broken, headers=signed).status_code == 400
     huge = json.dumps({"destination": "Usaphan", "events": [event], "padding": "x" * (1024 * 1024)}).encode()
-    assert line.post(body=huge, headers={"X-Line-Signature": signature(huge)}).status_code == 413
+    assert line.post(body=huge, headers={"X-Line-Signature": line_api.signature(huge, line.secret)}).status_code == 413
     time.sleep(1.0)
     assert line.calls() == []
     assert line.say("hello"), "the same person is still answered"

@@ -22,12 +22,12 @@ from telegram import Location, Message, PhotoSize, Update, User
 from core.identity import conversation_id
 from core.menus import language_payload
 from core.settings import Settings
-from tests.fakes import telegram_api
-from tests.fakes.platform import FakePlatform
+from fakeplatform import telegram_api
+from fakeplatform.server import FakePlatform
+from storytests.telegram import WAIT_SECONDS, TelegramChat
 from tests.integration.canaries import Canaries, cells_containing, files_holding, lines_containing
 from tests.integration.test_line_conversation import LineChat
 from tests.integration.test_line_conversation import texts as line_texts
-from tests.integration.test_telegram_conversation import WAIT_SECONDS, TelegramChat
 from tests.integration.test_telegram_conversation import texts as telegram_texts
 from tests.integration.test_webchat_conversation import TEXTS, Chat, bot_texts
 

@@ -18,17 +18,48 @@ pytestmark = pytest.mark.integration
 CATALOG, DESIGN = Catalog.load(), BotDesign.load()
 
 
-def run(paths: list[Path], settings) -> suite.Run:
+def run(paths: list[Path], settings, platform=None) -> suite.Run:
     stories, errors = suite.load(paths, CATALOG, DESIGN)
-    return suite.run(stories, errors, settings, CATALOG, DESIGN)
+    return suite.run(stories, errors, settings, CATALOG, DESIGN, platform)
 
 
-def test_every_trainer_story_passes_in_every_language(stack, output_dir):
+def test_every_trainer_story_passes_in_every_language(stack, platform_api, output_dir):
     settings, _ = stack
-    result = run([suite.STORIES_DIR], settings)
+    result = run([suite.STORIES_DIR], settings, platform_api)
     (output_dir / "stories.html").write_text(report.html(result.results, result.errors, result.coverage), "utf-8")
     assert result.ok, report.summary(result.results, result.errors, result.coverage)
     assert all(count >= 10 for count in result.coverage.stories.values()), result.coverage.stories
+    channels = {result.story.channel for result in result.results}
+    assert channels == {"webchat", "line", "telegram"}
+
+
+CHANNEL_STORY = """\
+stories:
+  - story: a worker on {channel} asks for the hotline number
+    channel: {channel}
+    steps:
+      - user: what is the hotline number
+      - response: {expected}
+"""
+
+
+@pytest.mark.parametrize(("channel", "path"), [("line", "/v2/bot/message/"), ("telegram", "/bot")])
+def test_a_line_or_telegram_story_goes_through_the_webhook_and_fails_at_its_line(
+    stack, platform_api, tmp_path, channel, path
+):
+    settings, _ = stack
+    story = tmp_path / "en" / f"{channel}.yml"
+    story.parent.mkdir()
+    story.write_text(CHANNEL_STORY.format(channel=channel, expected="stop.done"), encoding="utf-8")
+    before = len(platform_api.requests(path))
+    (result,) = run([story.parent], settings, platform_api).results
+    assert len(platform_api.requests(path)) > before, "the answers went out through the platform's API"
+    assert result.failure.line == 6 and "hotline.intro" in result.failure.actual
+    assert [answer.language for answer in result.turns[-1].answers] == ["en"] * len(result.turns[-1].answers)
+
+    story.write_text(CHANNEL_STORY.format(channel=channel, expected="hotline.intro"), encoding="utf-8")
+    assert run([story.parent], settings, platform_api).ok
+    assert run([story.parent], settings).results[0].failure.actual == "this run has no fake LINE/Telegram"
 
 
 KHMER_STORY = """\

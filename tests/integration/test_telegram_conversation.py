@@ -6,28 +6,21 @@ Each test speaks from its own chat id, so the calls the shared fake recorded can
 
 from __future__ import annotations
 
-import json
-import secrets
-import time
 from datetime import datetime, timezone
 
-import httpx
 import pytest
 import yaml
-from telegram import CallbackQuery, Chat, Location, Message, PhotoSize, Update, User
+from telegram import Chat, Message, PhotoSize, Update
 
 from core.locales import LOCALES_DIR, load_file
 from core.menus import MENUS, language_payload
 from core.settings import LANGUAGES, ROOT
-from tests.conftest import TELEGRAM_WEBHOOK_SECRET
-from tests.fakes import telegram_api
-from tests.fakes.platform import FakePlatform
+from fakeplatform import telegram_api
+from storytests.telegram import WAIT_SECONDS, TelegramChat
 
 pytestmark = pytest.mark.integration
 TEXTS = {lang: load_file(LOCALES_DIR / f"{lang}.yml") for lang in LANGUAGES}
 MAIN_MENU = [payload for _, payload in MENUS["main"]]
-QUIET_SECONDS = 0.5  # no new call for this long: the answer is complete
-WAIT_SECONDS = 45
 
 
 def disclosure_example(language: str, intent: str = "disclose_documents_taken") -> str:
@@ -48,61 +41,6 @@ def inline_payloads(calls: list[dict]) -> list[str]:
     return [button["callback_data"] for row in keyboards[-1] for button in row] if keyboards else []
 
 
-class TelegramChat:
-    """One person's private chat with Saphan's Telegram bot, driven from the test."""
-
-    def __init__(self, settings, platform: FakePlatform, language_code: str | None = "en") -> None:
-        self.url = f"http://127.0.0.1:{settings.app_port}/webhooks/telegram"
-        self.platform = platform
-        self.chat_id = 7_000_000_000 + secrets.randbelow(999_999_999)
-        self.person = User(id=self.chat_id, first_name="Dara", is_bot=False, language_code=language_code)
-        self.update_id = secrets.randbelow(2**30)
-        self.message_id = 0
-        self.menu_message_id = 0
-
-    def next_update_id(self) -> int:
-        self.update_id += 1
-        return self.update_id
-
-    def message(self, chat: Chat | None = None, **fields) -> Message:
-        self.message_id += 1
-        chat = chat or Chat(id=self.chat_id, type=Chat.PRIVATE)
-        return Message(self.message_id, datetime.now(timezone.utc), chat, from_user=self.person, **fields)
-
-    def post(self, update: Update) -> int:
-        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_WEBHOOK_SECRET}
-        return httpx.post(self.url, content=json.dumps(update.to_dict()), headers=headers, timeout=10).status_code
-
-    def sent(self) -> list[dict]:
-        return telegram_api.calls(self.platform, "sendMessage", self.chat_id)
-
-    def exchange(self, update: Update) -> list[dict]:
-        """Post `update`; the messages sent to the chat in answer (once no more arrive)."""
-        before = len(self.sent())
-        assert self.post(update) == 200
-        telegram_api.wait_for_calls(self.platform, "sendMessage", self.chat_id, before + 1, timeout=WAIT_SECONDS)
-        count = 0
-        while count != len(self.sent()):
-            count = len(self.sent())
-            time.sleep(QUIET_SECONDS)
-        return self.sent()[before:]
-
-    def say(self, text: str) -> list[dict]:
-        return self.exchange(Update(self.next_update_id(), message=self.message(text=text)))
-
-    def press(self, data: str) -> list[dict]:
-        """Press an inline button with `data` under a menu message of the bot's."""
-        self.menu_message_id += 1
-        chat = Chat(id=self.chat_id, type=Chat.PRIVATE)
-        menu = Message(self.menu_message_id, datetime.now(timezone.utc), chat, text="menu")
-        query_id = f"cq-{self.chat_id}-{self.menu_message_id}"
-        query = CallbackQuery(query_id, self.person, chat_instance=str(self.chat_id), message=menu, data=data)
-        answer = self.exchange(Update(self.next_update_id(), callback_query=query))
-        answered = telegram_api.calls(self.platform, "answerCallbackQuery")
-        assert [call["callback_query_id"] for call in answered].count(query_id) == 1, "the spinner was not stopped"
-        return answer
-
-
 @pytest.fixture
 def telegram(stack, platform_api):
     settings, _ = stack
@@ -118,6 +56,8 @@ def test_a_whole_conversation_over_telegram(telegram, stack, language):
 
     chosen = telegram.press(language_payload(language))
     assert said["language.changed"] in texts(chosen)
+    answered = [call["callback_query_id"] for call in telegram_api.calls(telegram.platform, "answerCallbackQuery")]
+    assert answered.count(telegram.query_id()) == 1, "the spinner was not stopped"
     assert inline_payloads(chosen) == MAIN_MENU
 
     disclosure = disclosure_example(language)
@@ -135,8 +75,7 @@ def test_a_whole_conversation_over_telegram(telegram, stack, language):
     ]
     assert inline_payloads(how) == ["/decline_location"]  # Cancel, under the menu prompt
 
-    here = Location(longitude=100.5018, latitude=13.7563)
-    shared = telegram.exchange(Update(telegram.next_update_id(), message=telegram.message(location=here)))
+    shared = telegram.share_location(13.7563, 100.5018)
     assert said["location.received"] in texts(shared)
     assert shared[0]["reply_markup"] == {"remove_keyboard": True}
 

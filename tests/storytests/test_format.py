@@ -40,7 +40,7 @@ def test_a_story_is_read_with_its_steps_lines_and_the_folders_language(tmp_path)
     read = read_file(*found)
     assert read.errors == []
     (story,) = read.stories
-    assert (story.name, story.language, story.line) == ("a greeting", "km", 2)
+    assert (story.name, story.language, story.line, story.channel) == ("a greeting", "km", 2, "webchat")
     assert story.steps[:3] == (
         Step("response", "greeting.safety_check", 4),
         Step("user", "hello", 5),
@@ -57,6 +57,8 @@ def test_a_story_is_read_with_its_steps_lines_and_the_folders_language(tmp_path)
         ("stories:\n  - steps: []\n", 2, "starts with `story:`"),
         ("stories:\n  - story: x\n    langauge: th\n    steps: [{user: hi}]\n", 2, "unknown key 'langauge'"),
         ("stories:\n  - story: x\n    language: fr\n    steps: [{user: hi}]\n", 2, "language must be one of"),
+        ("stories:\n  - story: x\n    channel: sms\n    steps: [{user: hi}]\n", 2, "channel must be one of"),
+        ("stories:\n  - story: x\n    channel: [line]\n    steps: [{user: hi}]\n", 2, "channel must be one of"),
         (
             "stories:\n  - story: x\n    steps:\n      - response: greeting.intro\n",
             2,
@@ -124,3 +126,10 @@ def test_a_missing_path_is_an_error_not_a_crash(tmp_path):
 def test_every_story_in_the_repository_can_be_read():
     stories, errors = load([STORIES_DIR], Catalog.load(), BotDesign.load())
     assert errors == [] and stories
+
+
+def test_a_story_may_run_on_line_or_telegram(tmp_path):
+    text = "stories:\n  - story: x\n    channel: {}\n    steps: [{{user: hi}}]\n"
+    for channel in ("line", "telegram", "webchat"):
+        (story,) = read_file(write(tmp_path, f"{channel}.yml", text.format(channel)), "en").stories
+        assert story.channel == channel

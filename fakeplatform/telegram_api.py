@@ -15,7 +15,7 @@ import threading
 import time
 from urllib.parse import parse_qsl
 
-from tests.fakes.platform import FakePlatform, Recorded
+from fakeplatform.server import FakePlatform, Recorded
 
 PREFIX = "/bot"
 BOT_USER = {"id": 900000001, "is_bot": True, "first_name": "Saphan", "username": "saphan_test_bot"}

@@ -8,15 +8,23 @@ can make the calls for one recipient (a user id, or a reply token) fail without 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import itertools
 import json
 import threading
 import weakref
 
-from tests.fakes.platform import FakePlatform, Recorded
+from fakeplatform.server import FakePlatform, Recorded
 
 REPLY_PATH = "/v2/bot/message/reply"
 PUSH_PATH = "/v2/bot/message/push"
+
+
+def signature(body: bytes, channel_secret: str) -> str:
+    """The `X-Line-Signature` LINE puts on a webhook body: base64 of its HMAC-SHA256."""
+    return base64.b64encode(hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
 class FakeLineApi:

@@ -1,1 +1,0 @@
-"""Local fakes of the platforms' APIs that the channels' official SDKs are pointed at in tests."""
