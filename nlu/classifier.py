@@ -9,7 +9,15 @@ too, so where the diacritics are typed they still tell words apart (đúng "righ
 "stop"). A linear SVM separates the intents, and a sigmoid calibration
 (three-fold, inside the training data) turns its scores into confidences that the fallback
 threshold can use. It trains in seconds and beat logistic regression and DIET on the held-out
-sets (`./saphan eval nlu`). This module runs in the bot process (Python 3.10).
+sets (`./saphan eval nlu`).
+
+Missing a cry for help costs far more than answering one that was not: when the top intent is
+not urgent but danger, self-harm or a request for a person comes within half of its confidence
+(`prefer_ratio`), that intent is chosen (with the top confidence, so the fallback threshold
+judges the message as before). On the held-out sets this raised their recall to 0.95-1.0 for a
+macro-F1 lower by at most 0.02. STOP is left out on purpose: ending a chat that was not meant to
+end ("I could not stop him") would silence a disclosure; and a STOP on top is never replaced. This module runs in the bot process
+(Python 3.10).
 """
 
 from __future__ import annotations
@@ -42,6 +50,19 @@ _TRUSTED_TYPES = [
 ]
 
 
+def choose(ranking: List[Dict[Text, Any]], preferred: List[Text], ratio: float, kept: List[Text]) -> Dict[Text, Any]:
+    """The intent to act on: the top of `ranking` (sorted, most confident first), unless a
+    `preferred` intent has at least `ratio` times its confidence; that one then gets the top's.
+    A top that is preferred itself, or `kept` (STOP), is never replaced."""
+    top = ranking[0]
+    if top["name"] in preferred or top["name"] in kept:
+        return top
+    for entry in ranking[1:]:
+        if entry["name"] in preferred and entry["confidence"] >= ratio * top["confidence"]:
+            return {"name": entry["name"], "confidence": top["confidence"]}
+    return top
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class NgramIntentClassifier(GraphComponent, IntentClassifier):
     """Classifies intents from word and character n-grams with a calibrated linear SVM."""
@@ -58,8 +79,17 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """Settings: SVM regularisation, n-gram ranges, and how many intents to rank."""
-        return {"C": 1.0, "word_ngrams": [1, 2], "char_ngrams": [1, 5], "ranking_length": 10}
+        """Settings: SVM regularisation, n-gram ranges, how many intents to rank, the intents
+        preferred when close to the top (and how close), and the tops never replaced."""
+        return {
+            "C": 1.0,
+            "word_ngrams": [1, 2],
+            "char_ngrams": [1, 5],
+            "ranking_length": 10,
+            "preferred_intents": ["danger_now", "self_harm", "ask_human"],
+            "prefer_ratio": 0.5,
+            "kept_when_top": ["stop"],
+        }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
         self.config = {**self.get_default_config(), **config}
@@ -137,7 +167,9 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
                 ({"name": str(name), "confidence": float(p)} for name, p in zip(classifier.classes_, probabilities)),
                 key=lambda entry: -entry["confidence"],
             )
-            message.set(INTENT, ranking[0], add_to_output=True)
+            config = self.config
+            chosen = choose(ranking, config["preferred_intents"], config["prefer_ratio"], config["kept_when_top"])
+            message.set(INTENT, chosen, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking[: self.config["ranking_length"]], add_to_output=True)
         return messages
 

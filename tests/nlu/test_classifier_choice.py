@@ -1,0 +1,57 @@
+"""The classifier prefers danger, self-harm and a request for a person when they come close to
+the top intent, and never STOP (run in the bot's Python, where the classifier lives)."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from core.settings import ROOT
+from launcher.envsetup import bot_python
+
+RANKINGS = {
+    "close danger wins": [("disclose_bad_conditions", 0.30), ("danger_now", 0.16), ("thanks", 0.1)],
+    "far danger does not": [("disclose_bad_conditions", 0.30), ("danger_now", 0.14), ("thanks", 0.1)],
+    "close self-harm wins": [("medical_need", 0.37), ("thanks", 0.2), ("self_harm", 0.19)],
+    "a person, close": [("ask_hotline", 0.25), ("ask_human", 0.13)],
+    "stop is never preferred": [("disclose_sexual_violence", 0.40), ("stop", 0.39)],
+    "urgent top stays": [("danger_now", 0.4), ("ask_human", 0.39)],
+    "stop on top stays": [("stop", 0.3), ("danger_now", 0.29)],
+}
+
+
+@pytest.fixture(scope="module")
+def chosen() -> dict[str, dict]:
+    probe = (
+        "import json, sys; from nlu.classifier import NgramIntentClassifier as C, choose; "
+        "c = C.get_default_config(); r = json.loads(sys.stdin.read()); "
+        "print(json.dumps({k: choose([{'name': n, 'confidence': p} for n, p in v], c['preferred_intents'], "
+        "c['prefer_ratio'], c['kept_when_top']) for k, v in r.items()}))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [str(bot_python()), "-c", probe],
+        input=json.dumps(RANKINGS),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    ("case", "intent", "confidence"),
+    [
+        ("close danger wins", "danger_now", 0.30),
+        ("far danger does not", "disclose_bad_conditions", 0.30),
+        ("close self-harm wins", "self_harm", 0.37),
+        ("a person, close", "ask_human", 0.25),
+        ("stop is never preferred", "disclose_sexual_violence", 0.40),
+        ("urgent top stays", "danger_now", 0.4),
+        ("stop on top stays", "stop", 0.3),
+    ],
+)
+def test_the_intent_acted_on(chosen, case, intent, confidence):
+    assert chosen[case] == {"name": intent, "confidence": confidence}
