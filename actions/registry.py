@@ -6,6 +6,7 @@ from rasa_sdk import Action
 
 from actions.data_rights import ActionAskForget, ActionForget, ActionKeepData, ActionWhatKept, ActionWithdrawConsent
 from actions.hotlines import ActionGiveHotlines, ActionRequestHuman
+from actions.information import ActionGiveInformation
 from actions.location import (
     ActionLocationConsent,
     ActionLocationDecline,
@@ -19,6 +20,7 @@ from core.consent import ConsentLog
 from core.data_rights import PersonalData
 from core.directory import Directory
 from core.handover import Handover
+from core.information import Information
 from core.locations import SharedLocations
 from triage import catalogue, cues
 
@@ -36,6 +38,7 @@ def all_actions(
     indicators, phrases = catalogue.load(), cues.load_all()
     return [
         ActionGiveHotlines(directory),
+        ActionGiveInformation(Information.load()),
         ActionRequestHuman(),
         ActionTriage(indicators, phrases, directory),
         ActionTrackTriage(indicators, phrases, directory),

@@ -43,3 +43,14 @@ def test_a_request_for_a_person_asks_the_app_for_a_case(stores):
     assert events == []
     custom = dispatcher.messages[0]["custom"]
     assert custom["say"] == [] and custom["handoff"] == {"reason": "person", "triage": triage}
+
+
+def test_a_question_about_legal_channels_is_answered_with_the_statements_for_the_persons_language(stores):
+    action = next(a for a in actions(stores) if a.name() == "action_give_information")
+    message = {"intent": {"name": "ask_legal_migration"}, "metadata": {"language": "km"}}
+    dispatcher = CollectingDispatcher()
+    tracker = Tracker("c", {}, message, [], False, None, {}, "action_listen")
+    assert asyncio.run(action.run(dispatcher, tracker, {})) == []
+    said = [part["key"] for part in dispatcher.messages[0]["custom"]["say"]]
+    assert said[0] == "info.legal_migration.what" and "info.legal_migration.border_pass" in said
+    assert "info.legal_migration.indonesia" not in said
