@@ -14,10 +14,11 @@ sets (`./saphan eval nlu`).
 Missing a cry for help costs far more than answering one that was not: when the top intent is
 not urgent but danger, self-harm or a request for a person comes within half of its confidence
 (`prefer_ratio`), that intent is chosen (with the top confidence, so the fallback threshold
-judges the message as before). On the held-out sets this raised their recall to 0.95-1.0 for a
-macro-F1 lower by at most 0.02. STOP is left out on purpose: ending a chat that was not meant to
-end ("I could not stop him") would silence a disclosure; and a STOP on top is never replaced. This module runs in the bot process
-(Python 3.10).
+judges the message as before). On the held-out sets this raised their recall in most languages
+(danger 0.90-1.00, self-harm 0.90-1.00, a person 1.00) for a macro-F1 lower by at most 0.02.
+STOP is left out on purpose: ending a chat that was not meant to end ("I could not stop him")
+would silence a disclosure; and a STOP on top is never replaced. This module runs in the bot
+process (Python 3.10).
 """
 
 from __future__ import annotations
