@@ -101,6 +101,15 @@ class Directory:
                 return lines
         return self.primary()
 
+    def child_lines(self, country: str | None, language: str | None = None) -> list[Hotline]:
+        """The lines for children of the person's country, else of their language's home country;
+        none when neither has one (another country's child line cannot help them)."""
+        for candidate in (country, HOME_COUNTRY.get(language or "")):
+            lines = [h for h in self.hotlines if h.country == candidate and "children" in h.topics]
+            if candidate and lines:
+                return lines
+        return []
+
     def primary(self, country: str | None = None) -> list[Hotline]:
         """The primary line of `country`, or of every country when it is unknown."""
         return [h for h in self.hotlines if h.primary and (country is None or h.country == country)]

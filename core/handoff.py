@@ -354,8 +354,7 @@ class Handoffs:
         if case.child:
             parts += [
                 TextPart.of("handoff.child_line", number=line.number, name=line.name)
-                for line in self._directory.recommended(case.country, case.language)
-                if "children" in line.topics
+                for line in self._directory.child_lines(case.country, case.language)
             ]
         if case.conversation_id and self._consents.granted(case.conversation_id, "follow_up"):
             parts.append(TextPart("handoff.callback_offer"))

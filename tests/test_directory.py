@@ -49,3 +49,13 @@ def test_every_team_names_a_hotline_of_the_directory_and_a_real_time_zone():
         ZoneInfo(team.timezone)
     with pytest.raises(KeyError):
         directory.by_id("xx-0000")
+
+
+def test_a_child_is_given_the_child_lines_of_their_country_or_home_country_only():
+    directory = Directory.load()
+    numbers = lambda country, language: [line.number for line in directory.child_lines(country, language)]  # noqa: E731
+    assert numbers("LA", "lo") == ["1362"]
+    assert numbers(None, "vi") == ["111"]
+    assert numbers("VN", "en") == ["111"]
+    assert numbers(None, "km") == [], "a Cambodian child is not sent to the Lao or Vietnamese child line"
+    assert numbers("TH", "th") == []
