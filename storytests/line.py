@@ -17,6 +17,7 @@ import httpx
 from core.messages import SHARE_LOCATION
 from core.settings import Settings
 from fakeplatform import FakePlatform, Recorded, line_api
+from storytests.platform_session import PlatformSession
 from storytests.webchat import Answer
 
 WAIT_SECONDS = 45
@@ -142,9 +143,9 @@ class LineChat:
         return self.exchange(self.event("message", message=message))
 
 
-class LineSession:
+class LineSession(PlatformSession):
     """A story's person on LINE: `open()` adds the account as a friend, then `say`, `press` and
-    `share_location`, each returning the answers (their language is left for the runner)."""
+    `share_location`, each returning the answers."""
 
     channel = "line"
     opening = "adds the account as a friend"
@@ -155,32 +156,20 @@ class LineSession:
 
     def open(self, _language: str) -> list[Answer]:
         """Follow the account (LINE tells the app nothing of the phone's language)."""
-        return _answers(self._chat.exchange(self._chat.event("follow", follow={"isUnblocked": False})))
+        return self._answers(self._chat.exchange(self._chat.event("follow", follow={"isUnblocked": False})))
 
-    def say(self, text: str) -> list[Answer]:
-        return _answers(self._chat.say(text))
-
-    def press(self, payload: str) -> list[Answer]:
-        return _answers(self._chat.press(payload))
-
-    def share_location(self, latitude: float, longitude: float) -> list[Answer]:
-        return _answers(self._chat.share_location(latitude, longitude))
-
-    def close(self) -> None:
-        """Nothing to close: LINE has no connection to hold."""
-
-
-def _answers(messages: list[dict]) -> list[Answer]:
-    """LINE messages as answers; quick replies under each, a location action as `SHARE_LOCATION`."""
-    return [
-        Answer(
-            text=message["text"],
-            language="",
-            author="assistant",
-            buttons=tuple(
-                (item["action"]["label"], item["action"].get("data", SHARE_LOCATION))
-                for item in message.get("quickReply", {}).get("items", [])
-            ),
-        )
-        for message in messages
-    ]
+    @staticmethod
+    def _answers(messages: list[dict]) -> list[Answer]:
+        """LINE messages as answers; quick replies under each, a location action as `SHARE_LOCATION`."""
+        return [
+            Answer(
+                text=message["text"],
+                language="",
+                author="assistant",
+                buttons=tuple(
+                    (item["action"]["label"], item["action"].get("data", SHARE_LOCATION))
+                    for item in message.get("quickReply", {}).get("items", [])
+                ),
+            )
+            for message in messages
+        ]

@@ -19,6 +19,7 @@ from telegram import CallbackQuery, Chat, Location, Message, Update, User
 from core.messages import SHARE_LOCATION
 from core.settings import Settings
 from fakeplatform import FakePlatform, telegram_api
+from storytests.platform_session import PlatformSession
 from storytests.webchat import Answer
 
 WAIT_SECONDS = 45
@@ -94,43 +95,29 @@ class TelegramChat:
         return self.exchange(Update(self.next_update_id(), message=self.message(location=here)))
 
 
-class TelegramSession:
+class TelegramSession(PlatformSession):
     """A story's person on Telegram: `open()` sends /start from a phone set to the story's
-    language, then `say`, `press` and `share_location`, each returning the answers (their
-    language is left for the runner)."""
+    language, then `say`, `press` and `share_location`, each returning the answers."""
 
     channel = "telegram"
     opening = "sends /start"
 
     def __init__(self, settings: Settings, platform: FakePlatform) -> None:
         self._settings, self._platform = settings, platform
-        self._chat: TelegramChat | None = None
         self.channel_user = ""
 
     def open(self, language: str) -> list[Answer]:
         self._chat = TelegramChat(self._settings, self._platform, language_code=language)
         self.channel_user = str(self._chat.chat_id)
-        return _answers(self._chat.say("/start"))
+        return self._answers(self._chat.say("/start"))
 
-    def say(self, text: str) -> list[Answer]:
-        return _answers(self._chat.say(text))
-
-    def press(self, payload: str) -> list[Answer]:
-        return _answers(self._chat.press(payload))
-
-    def share_location(self, latitude: float, longitude: float) -> list[Answer]:
-        return _answers(self._chat.share_location(latitude, longitude))
-
-    def close(self) -> None:
-        """Nothing to close: Telegram has no connection to hold."""
-
-
-def _answers(sent: list[dict]) -> list[Answer]:
-    """Sent messages as answers: inline buttons (label, data), the location button as `SHARE_LOCATION`."""
-    answers = []
-    for message in sent:
-        markup = message.get("reply_markup") or {}
-        inline = [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
-        keyboard = [(b["text"], SHARE_LOCATION) for row in markup.get("keyboard", []) for b in row]
-        answers.append(Answer(message["text"], "", "assistant", tuple(inline + keyboard)))
-    return answers
+    @staticmethod
+    def _answers(sent: list[dict]) -> list[Answer]:
+        """Sent messages as answers: inline buttons (label, data), the location button as `SHARE_LOCATION`."""
+        answers = []
+        for message in sent:
+            markup = message.get("reply_markup") or {}
+            inline = [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+            keyboard = [(b["text"], SHARE_LOCATION) for row in markup.get("keyboard", []) for b in row]
+            answers.append(Answer(message["text"], "", "assistant", tuple(inline + keyboard)))
+        return answers
