@@ -6,8 +6,8 @@ the local fake of the platform's API (`fakeplatform`), which the app must be poi
 
 After each of the person's steps, the expectations that follow are checked against that turn's
 answers, the bot's tracker (the intent read and the triage) and the app's database (the case,
-what is kept). The first expectation that does
-not hold ends the story and is reported with its line, what was expected and what happened.
+what is kept). The first expectation that does not hold ends the story and is reported with
+its line, what was expected and what happened.
 Stories run in parallel (each is its own conversation); results keep the order of the files.
 """
 
@@ -29,6 +29,7 @@ from core.stores import Stores
 from fakeplatform import FakePlatform
 from storytests.format import Step, Story
 from storytests.line import LineSession
+from storytests.platform_session import PlatformSession
 from storytests.telegram import TelegramSession
 from storytests.texts import Position, TextKeys
 from storytests.webchat import Answer, WebChatSession
@@ -136,14 +137,14 @@ class StoryRunner:
 
     # The person's steps.
 
-    def _person(self, channel: str) -> WebChatSession | LineSession | TelegramSession:
+    def _person(self, channel: str) -> WebChatSession | PlatformSession:
         if channel == "line":
             return LineSession(self._settings, self._platform)
         if channel == "telegram":
             return TelegramSession(self._settings, self._platform)
         return WebChatSession(self._chat_url)
 
-    def _act(self, session, step: Step, turns: list[Turn], key: str) -> Turn:
+    def _act(self, session: WebChatSession | PlatformSession, step: Step, turns: list[Turn], key: str) -> Turn:
         if step.kind == "user":
             return self._turn(f"writes: {step.value}", step.line, session.say(str(step.value)), key)
         if step.kind == "location":

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.information import INFORMATION_FILE, Information, InvalidInformation
+from core.information import Information, InvalidInformation
 from core.locales import LOCALES_DIR, load_file
 from core.settings import LANGUAGES, ROOT
 
@@ -87,7 +87,3 @@ def test_a_file_without_topics_is_refused(tmp_path, text):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InvalidInformation):
         Information.load(path)
-
-
-def test_the_repository_file_is_the_one_loaded():
-    assert INFORMATION_FILE == ROOT / "data" / "information.yml"

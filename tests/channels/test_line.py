@@ -42,8 +42,7 @@ from core.messages import (
 )
 from core.records.db import Database
 from core.settings import ROOT, Settings
-from fakeplatform import line_api
-from fakeplatform.server import FakePlatform
+from fakeplatform import FakePlatform, line_api
 from launcher.scratch import free_port
 
 SECRET = "unit-test-line-secret"

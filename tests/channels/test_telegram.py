@@ -60,8 +60,7 @@ from core.messages import (
 )
 from core.records.db import Database
 from core.settings import ROOT
-from fakeplatform import telegram_api
-from fakeplatform.server import FakePlatform
+from fakeplatform import FakePlatform, telegram_api
 from launcher.scratch import TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, scratch_settings
 from launcher.telegram_webhook import set_webhook
 

@@ -22,8 +22,7 @@ from telegram import Location, Message, PhotoSize, Update, User
 from core.identity import conversation_id
 from core.menus import language_payload
 from core.settings import Settings
-from fakeplatform import telegram_api
-from fakeplatform.server import FakePlatform
+from fakeplatform import FakePlatform, telegram_api
 from storytests.telegram import WAIT_SECONDS, TelegramChat
 from tests.integration.canaries import Canaries, cells_containing, files_holding, lines_containing
 from tests.integration.test_line_conversation import LineChat
