@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     webchat_allowed_origins: list[str] = []
     default_language: str = "en"
     retention_days: int = 90
+    directory_file: Path = ROOT / "data" / "hotlines.yml"
+    # Directory entries last verified longer ago than this are flagged to admins (DNH-39).
+    directory_max_age_days: int = 180
     purge_interval_hours: float = 24.0
     public_url: str = ""
     line_channel_secret: SecretStr = Field(default=SecretStr(""))

@@ -8,9 +8,11 @@ records of a real installation.
 from __future__ import annotations
 
 import secrets
+import shutil
 import socket
 from pathlib import Path
 
+from core.directory import DIRECTORY_FILE
 from core.settings import ROOT, Settings
 
 # The channels' secrets on a throwaway Saphan: the app runs with them, and whoever plays a person
@@ -29,8 +31,13 @@ def free_port() -> int:
 
 
 def scratch_settings(var_dir: Path, **overrides) -> Settings:
-    """Settings with their own `var_dir`, own ports and fresh secrets; the shared model folder."""
+    """Settings with their own `var_dir`, own ports and fresh secrets; the shared model folder;
+    a copy of the hotline directory, so that editing it never touches the repository's."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    directory_file = var_dir / "hotlines.yml"
+    shutil.copyfile(DIRECTORY_FILE, directory_file)
     values = dict(
+        directory_file=directory_file,
         var_dir=var_dir,
         app_port=free_port(),
         bot_port=free_port(),
