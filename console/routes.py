@@ -27,6 +27,7 @@ from console.accounts import Account, AccountLocked, Accounts, SignInRefused, cs
 from console.audit import AuditLog
 from console.case_view import CaseView, case_summary
 from console.dashboard import dashboard
+from console.directory_admin import DirectoryAdmin
 from core.bus import Bus
 from core.conversation import Conversations
 from core.handoff import Case, CaseError, Handoffs
@@ -104,6 +105,7 @@ class Console:
         catalog: Catalog,
         database: Database,
         training: TrainingChats,
+        directory_admin: DirectoryAdmin,
         secure_cookies: bool,
     ) -> None:
         self._accounts = accounts
@@ -115,6 +117,7 @@ class Console:
         self._catalog = catalog
         self._database = database
         self._training = training
+        self._directory_admin = directory_admin
         self._secure_cookies = secure_cookies
 
     # -- assembly --------------------------------------------------------------------------
@@ -127,6 +130,7 @@ class Console:
         cases = [Depends(self._role(*CASE_ROLES))]
         cases_changing = [Depends(self._changing_role(*CASE_ROLES))]
         oversight = [Depends(self._role(*OVERSIGHT_ROLES))]
+        oversight_changing = [Depends(self._changing_role(*OVERSIGHT_ROLES))]
         hotline = [Depends(self._role(*HOTLINE_ROLES))]
         hotline_changing = [Depends(self._changing_role(*HOTLINE_ROLES))]
         training_changing = [Depends(self._changing_role("trainer"))]
@@ -151,6 +155,10 @@ class Console:
         route("/api/cases/{case_id}/close", self.close, methods=["POST"], dependencies=cases_changing)
         route("/api/dashboard", self.dashboard, methods=["GET"], dependencies=oversight)
         route("/api/audit", self.audit_entries, methods=["GET"], dependencies=oversight)
+        directory = self._directory_admin
+        route("/api/directory", directory.entries, methods=["GET"], dependencies=oversight)
+        route("/api/directory/{hotline_id}", directory.save, methods=["PUT"], dependencies=oversight_changing)
+        route("/api/directory/{hotline_id}", directory.delete, methods=["DELETE"], dependencies=oversight_changing)
         return router
 
     @staticmethod

@@ -23,6 +23,7 @@ from channels.webchat import WebChat
 from console.accounts import Accounts
 from console.audit import AuditLog
 from console.case_view import CaseView
+from console.directory_admin import DirectoryAdmin
 from console.routes import Console
 from core import logs
 from core.alerts import forward_alerts
@@ -52,7 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
     """Assemble Saphan's app for `settings`."""
     settings.require_secrets()
     catalog = Catalog.load()
-    directory = Directory.load()
+    directory = Directory.load(settings.directory_file)
     stores = open_stores(settings, catalog)
     bot = BotClient(
         settings.resolved_bot_url(), settings.bot_timeout_seconds, settings.bot_api_token.get_secret_value()
@@ -112,16 +113,20 @@ def create_app(settings: Settings) -> FastAPI:
     webchat = WebChat(conversations, catalog, settings, stores.training)
     for channel in (*channels, webchat):
         outbox.register(channel.name, channel.send)
+    audit = AuditLog(stores.database)
     console = Console(
         accounts=accounts,
         handoffs=handoffs,
         conversations=conversations,
         case_view=CaseView(handoffs, handover, stores.transcripts, stores.consents, stores.locations, catalog),
-        audit=AuditLog(stores.database),
+        audit=audit,
         bus=bus,
         catalog=catalog,
         database=stores.database,
         training=stores.training,
+        directory_admin=DirectoryAdmin(
+            directory, audit, settings.directory_max_age_days, {team.hotline for team in teams.all}
+        ),
         secure_cookies=settings.public_url.startswith("https://"),
     )
 

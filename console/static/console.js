@@ -5,16 +5,18 @@
 //       only way this file makes elements. Every text from the server (messages, evidence, names)
 //       goes in through textContent, never as HTML.
 //    2. Texts and language: fetched from /console/strings/<lang>; the choice is kept in localStorage.
-//    3. The API: `api()` sends every request with the session cookie; POSTs carry the CSRF token and
-//       JSON. A 401 anywhere returns to the sign-in form; other errors show in the status line.
+//    3. The API: `api()` sends every request with the session cookie; changes carry the CSRF token
+//       and JSON. A 401 anywhere returns to the sign-in form; other errors show in the status line.
 //    4. Session: sign-in, sign-out, the top bar (name, role, duty toggle, tabs).
 //    5. Views and the route: the location hash is the route (#queue, #case/<id>, #dashboard,
-//       #audit); a role sees only its own views.
+//       #audit, #directory); a role sees only its own views.
 //    6. Live updates: an EventSource on /console/api/events, a 30 s queue reload as a fallback, and
 //       a one-second tick that keeps the waiting times current.
 //    7. The alarm for urgent cases: banner (#alert), a repeated tone from the Web Audio API and a
 //       browser notification, until the operator acknowledges, or opens or claims the case.
 //    8. Queue and live conversations.  9. The case view.  10. Dashboard and audit log.
+//   11. The hotline directory (supervisors, admins): stale entries and gaps flagged, entries edited
+//       in a form and validated by the server, which says why it refuses one.
 // Nothing is kept in the browser but the chosen UI language; drafts stay in memory only.
 (function () {
   "use strict";
@@ -27,16 +29,22 @@
   const OFFLINE_AFTER_MS = 10000;
   const VIEWS_BY_ROLE = {
     operator: ["queue", "case"],
-    supervisor: ["queue", "case", "dashboard", "audit"],
-    admin: ["dashboard", "audit"],
+    supervisor: ["queue", "case", "dashboard", "audit", "directory"],
+    admin: ["dashboard", "audit", "directory"],
     // Trainers take the training chats' cases: the training queue, and the case view.
     trainer: ["queue", "case"],
   };
-  const TABS = ["queue", "dashboard", "audit"];
+  const TABS = ["queue", "dashboard", "audit", "directory"];
   const CASE_PARTS = [
     "case-facts", "transcript", "inserts", "triage", "consents", "location", "transfer-to", "outcome",
   ];
-  const VIEWS = ["sign-in", "queue", "case", "dashboard", "audit"];
+  const VIEWS = ["sign-in", "queue", "case", "dashboard", "audit", "directory"];
+  // The directory form's fields: [name, input type]; lists are written comma-separated.
+  const DIRECTORY_FIELDS = [
+    ["id", "text"], ["country", "select"], ["number", "text"], ["name", "text"], ["agency", "text"],
+    ["topics", "list"], ["hours", "select"], ["hours_source", "text"], ["channels", "list"],
+    ["languages", "list"], ["primary", "checkbox"], ["source", "text"], ["verified", "date"], ["note", "text"],
+  ];
   const TIMES = [["alert", "time_to_alert"], ["claim", "time_to_claim"], ["first_message", "time_to_first_message"]];
   const AUDIT_COLUMNS = [
     "audit_columns.at", "operator", "audit_columns.action", "audit_columns.case", "audit_columns.detail",
@@ -239,7 +247,7 @@
 
   async function api(method, path, body) {
     const options = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (method === "POST") {
+    if (method !== "GET") {
       options.headers["Content-Type"] = "application/json";
       options.headers["X-CSRF-Token"] = csrf;
       options.body = JSON.stringify(body || {});
@@ -283,6 +291,7 @@
       return t("taken_by_other") + by;
     }
     if (error.code === "forbidden") return t("forbidden");
+    if (error.code === "invalid" && error.data.reason) return t("directory_invalid", { reason: error.data.reason });
     return t("error");
   }
 
@@ -370,7 +379,10 @@
     stopAlarm(true);
     closeCase();
     drafts.clear();
-    for (const id of ["queue", "live", "dashboard", "audit", "alert-cases"]) $(id).replaceChildren();
+    for (const id of ["queue", "live", "dashboard", "audit", "directory", "directory-gaps", "alert-cases"]) {
+      $(id).replaceChildren();
+    }
+    closeEntry();
     $("account").hidden = true;
     $("tabs").hidden = true;
     updateTitle(0);
@@ -445,6 +457,7 @@
     if (target === "queue") loadQueue();
     if (target === "dashboard") loadDashboard();
     if (target === "audit") loadAudit();
+    if (target === "directory") loadDirectory();
     if (changed) $(target + "-title").focus();
   }
 
@@ -1161,6 +1174,138 @@
     if (detail === null || detail === undefined) return "";
     return typeof detail === "object" ? JSON.stringify(detail) : String(detail);
   }
+
+  // --- 11. The hotline directory ---------------------------------------------------------------
+  let directory = null;
+  let editing = null;
+
+  async function loadDirectory() {
+    await loadLatest("/directory", (data) => {
+      directory = data;
+      if (view === "directory") showDirectory(data);
+    });
+  }
+
+  function showDirectory(data) {
+    const gaps = [];
+    for (const [country, groups] of Object.entries(data.gaps || {})) {
+      if (!groups.length) continue;
+      const names = groups.map((group) => tOr("groups." + group, humanize(group))).join(", ");
+      gaps.push(node("li", null, countryName(country) + ": " + t("directory_gaps") + " " + names));
+    }
+    $("directory-gaps").replaceChildren(...gaps);
+    const head = node("tr");
+    for (const key of ["country", "number", "name", "agency", "verified", ""]) {
+      const cell = node("th", null, key ? t("directory_fields." + key) : "");
+      cell.scope = "col";
+      head.append(cell);
+    }
+    const thead = node("thead");
+    thead.append(head);
+    const body = node("tbody");
+    for (const line of data.hotlines || []) body.append(directoryRow(line, data.max_age_days));
+    $("directory").replaceChildren(thead, body);
+  }
+
+  function directoryRow(line, maxAge) {
+    const row = node("tr");
+    row.dataset.id = line.id;
+    const number = node("td");
+    number.append(line.number ? node("span", null, line.number) : badge("missing", t("directory_no_number")));
+    const verified = node("td", null, line.verified);
+    if (line.stale) verified.append(" ", badge("stale", t("directory_stale", { days: maxAge })));
+    const edit = node("button", null, t("directory_edit"));
+    edit.type = "button";
+    edit.addEventListener("click", () => openEntry(line));
+    const actions = node("td");
+    actions.append(edit);
+    row.append(node("td", null, countryName(line.country)), number, node("td", null, line.name),
+               node("td", null, line.agency), verified, actions);
+    return row;
+  }
+
+  function openEntry(line) {
+    editing = line;
+    const fields = [];
+    for (const [name, type] of DIRECTORY_FIELDS) {
+      const label = node("label", null, t("directory_fields." + name));
+      const input = directoryInput(name, type, line ? line[name] : undefined);
+      input.id = "entry-" + name;
+      input.name = name;
+      label.htmlFor = input.id;
+      fields.push(label, input);
+    }
+    $("directory-fields").replaceChildren(...fields);
+    $("entry-id").readOnly = Boolean(line);
+    $("directory-delete").hidden = !line;
+    $("directory-form").hidden = false;
+    $("entry-" + (line ? "number" : "id")).focus();
+  }
+
+  function directoryInput(name, type, value) {
+    if (type === "select") {
+      const input = node("select");
+      const allowed = name === "country" ? directory.allowed.countries : directory.allowed.hours;
+      for (const choice of allowed) {
+        const option = node("option", null, name === "country" ? countryName(choice) : choice);
+        option.value = choice;
+        input.append(option);
+      }
+      input.value = value || allowed[0];
+      return input;
+    }
+    const input = node("input");
+    input.type = type === "list" ? "text" : type;
+    if (type === "checkbox") input.checked = Boolean(value);
+    else input.value = type === "list" ? (value || []).join(", ") : value ?? "";
+    return input;
+  }
+
+  function entryFromForm() {
+    const entry = {};
+    for (const [name, type] of DIRECTORY_FIELDS) {
+      const input = $("entry-" + name);
+      if (type === "checkbox") entry[name] = input.checked;
+      else if (type === "list") entry[name] = input.value.split(",").map((item) => item.trim()).filter(Boolean);
+      else if (input.value.trim() || name === "number") entry[name] = input.value.trim() || null;
+    }
+    return entry;
+  }
+
+  async function saveEntry(event) {
+    event.preventDefault();
+    const entry = entryFromForm();
+    try {
+      await api("PUT", "/directory/" + encodeURIComponent(entry.id || "-"), entry);
+      closeEntry();
+      say(t("directory_saved"));
+      await loadDirectory();
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  async function deleteEntry() {
+    if (!editing) return;
+    try {
+      await api("DELETE", "/directory/" + encodeURIComponent(editing.id));
+      closeEntry();
+      await loadDirectory();
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  function closeEntry() {
+    editing = null;
+    $("directory-form").hidden = true;
+    $("directory-fields").replaceChildren();
+  }
+
+  $("directory-new").addEventListener("click", () => openEntry(null));
+  $("directory-form").addEventListener("submit", saveEntry);
+  $("directory-cancel").addEventListener("click", closeEntry);
+  $("directory-delete").addEventListener("click", deleteEntry);
 
   // --- Start -----------------------------------------------------------------------------------
   async function start() {

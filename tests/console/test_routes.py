@@ -275,3 +275,70 @@ def test_only_a_trainer_opens_training_chats_and_a_forged_ticket_opens_nothing(c
         assert socket.receive_json()["code"] == "training_ended"
     with database.session() as session:
         assert session.query(Conversation).count() == before, "nothing is stored for a refused hello"
+
+
+def test_supervisors_and_admins_read_the_directory_with_stale_entries_and_gaps_flagged(console):
+    client, _, _ = console
+    signed_in(client, "olive")
+    assert client.get("/console/api/directory").status_code == 403
+    signed_in(client, "ada")
+    listing = client.get("/console/api/directory").json()
+    by_id = {line["id"]: line for line in listing["hotlines"]}
+    assert by_id["th-1300"]["number"] == "1300" and by_id["kh-ahtjp"]["number"] is None
+    assert listing["max_age_days"] == 180 and not by_id["th-1300"]["stale"]
+    assert "women" in listing["gaps"]["TH"] and listing["gaps"]["MM"] == listing["allowed"]["groups"]
+
+
+def test_an_admin_edits_adds_and_deletes_entries_and_each_change_is_audited(console):
+    client, _, _ = console
+    headers = signed_in(client, "ada")
+    entry = {"id": "kh-ahtjp", "country": "KH", "number": "1288", "name": "National trafficking hotline",
+             "agency": "Ministry of Interior", "topics": ["trafficking"], "primary": True,
+             "source": "001_12a228effad58e98.txt L1250", "verified": "2026-11-24"}  # fmt: skip
+    answer = client.put("/console/api/directory/kh-ahtjp", json=entry, headers=headers)
+    assert answer.status_code == 200, answer.text
+    listing = {line["id"]: line for line in client.get("/console/api/directory").json()["hotlines"]}
+    assert listing["kh-ahtjp"]["number"] == "1288" and listing["kh-ahtjp"]["primary"]
+    added = {**entry, "id": "kh-test-line", "primary": False, "verified": "2020-01-01"}
+    assert client.put("/console/api/directory/kh-test-line", json=added, headers=headers).status_code == 200
+    listing = {line["id"]: line for line in client.get("/console/api/directory").json()["hotlines"]}
+    assert listing["kh-test-line"]["stale"], "an entry verified years ago is flagged"
+    assert client.request("DELETE", "/console/api/directory/kh-test-line", json={}, headers=headers).status_code == 200
+    signed_in(client, "sam")
+    actions = [(e["action"], e["detail"]) for e in client.get("/console/api/audit").json()["entries"]]
+    assert ("directory_save", "kh-ahtjp") in actions and ("directory_delete", "kh-test-line") in actions
+
+
+ENTRY = {"id": "th-1506", "country": "TH", "number": "1506", "name": "x", "agency": "x", "topics": ["labour"],
+         "source": "x L1", "verified": "2026-11-24"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"id": "th-1506", "number": "1506"}, "missing"),
+        ({"id": "th-9999"}, "the id does not match"),
+        ({**ENTRY, "number": "<script>alert(1)</script>"}, "number must be digits"),
+        ({**ENTRY, "name": "x" * 5000}, "at most 400"),
+        ({**ENTRY, "id": "th-1300", "number": "1300", "primary": False}, "must stay primary"),
+        ({str(n): n for n in range(30)}, "one JSON object"),
+    ],
+)
+def test_a_wrong_directory_entry_is_refused_with_its_reason_and_changes_nothing(console, body, reason):
+    client, _, _ = console
+    headers = signed_in(client, "ada")
+    before = client.get("/console/api/directory").json()["hotlines"]
+    path = "/console/api/directory/" + ("th-1300" if body.get("id") == "th-1300" else "th-1506")
+    answer = client.put(path, json=body, headers=headers)
+    assert answer.status_code == 400 and reason in answer.json()["reason"], answer.text
+    assert client.get("/console/api/directory").json()["hotlines"] == before
+
+
+def test_a_directory_change_needs_the_csrf_token_and_a_team_line_cannot_be_deleted(console):
+    client, _, _ = console
+    headers = signed_in(client, "ada")
+    assert client.request("DELETE", "/console/api/directory/th-1506", json={}).status_code == 403
+    malformed = {**headers, "content-type": "application/json"}
+    assert client.put("/console/api/directory/th-1506", content=b"[", headers=malformed).status_code == 400
+    assert client.request("DELETE", "/console/api/directory/th-1300", json={}, headers=headers).status_code == 409
+    assert client.request("DELETE", "/console/api/directory/xx-none", json={}, headers=headers).status_code == 404
