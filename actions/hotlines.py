@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from core.directory import Directory, hotline_parts
+from core.directory import COUNTRIES, Directory, hotline_parts, line_parts
 from core.messages import TextPart
+from core.places import CountryNames
 
 
 def payload(parts: tuple[TextPart, ...], menu: str | None = None) -> dict[str, Any]:
@@ -31,18 +33,48 @@ def conversation_language(tracker: Tracker) -> str:
     return (tracker.latest_message.get("metadata") or {}).get("language") or "en"
 
 
-class ActionGiveHotlines(Action):
-    """Gives the primary hotline numbers (of every country while the person's is unknown)."""
+def person_country(tracker: Tracker) -> str | None:
+    """Where the person said they are now (the country menu), or None."""
+    country = tracker.get_slot("country")
+    return country if country in COUNTRIES else None
 
-    def __init__(self, directory: Directory) -> None:
+
+class ActionGiveHotlines(Action):
+    """Gives the hotlines of the country the person is in.
+
+    Short numbers work only inside their own country. A request for the numbers that names a
+    country ("the hotline in Thailand") gets that country's; otherwise, while the country is
+    unknown, the person gets every country's primary line and is asked, once, where they are.
+    """
+
+    def __init__(self, directory: Directory, country_names: CountryNames) -> None:
         self._directory = directory
+        self._country_names = country_names
 
     def name(self) -> str:
         return "action_give_hotlines"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        dispatcher.utter_message(json_message=payload(hotline_parts(self._directory), menu="main"))
+        country = person_country(tracker) or self._asked_about(tracker)
+        if country is None and not tracker.get_slot("country_asked"):
+            parts = (*hotline_parts(self._directory), TextPart("hotline.ask_country"))
+            dispatcher.utter_message(json_message=payload(parts, menu="country"))
+            return [SlotSet("country_asked", True)]
+        lines = self._directory.primary(country) if country else []
+        if lines:
+            parts = (TextPart("hotline.intro"), *line_parts(lines))
+        elif country:
+            parts = (TextPart.of("hotline.none_checked", country=f"@country.{country}"),)
+        else:
+            parts = hotline_parts(self._directory)
+        dispatcher.utter_message(json_message=payload(parts, menu="main"))
         return []
+
+    def _asked_about(self, tracker: Tracker) -> str | None:
+        message = tracker.latest_message
+        if (message.get("intent") or {}).get("name") != "ask_hotline":
+            return None
+        return self._country_names.asked_about(message.get("text") or "", conversation_language(tracker))
 
 
 def request_person(dispatcher: CollectingDispatcher, reason: str, triage: dict | None, parts=()) -> None:

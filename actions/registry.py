@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Action
 
 from actions.data_rights import ActionAskForget, ActionForget, ActionKeepData, ActionWhatKept, ActionWithdrawConsent
+from actions.family import ActionFamilyReport
 from actions.hotlines import ActionGiveHotlines, ActionRequestHuman
 from actions.information import ActionGiveInformation
 from actions.location import (
@@ -22,6 +23,7 @@ from core.directory import Directory
 from core.handover import Handover
 from core.information import Information
 from core.locations import SharedLocations
+from core.places import CountryNames
 from triage import catalogue, cues
 
 
@@ -37,8 +39,9 @@ def all_actions(
     """Every custom action, built with what it needs."""
     indicators, phrases = catalogue.load(), cues.load_all()
     return [
-        ActionGiveHotlines(directory),
+        ActionGiveHotlines(directory, CountryNames.load()),
         ActionGiveInformation(Information.load()),
+        ActionFamilyReport(directory),
         ActionRequestHuman(),
         ActionTriage(indicators, phrases, directory),
         ActionTrackTriage(indicators, phrases, directory),

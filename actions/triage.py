@@ -5,11 +5,11 @@
 message read as something else (a greeting, a question) that still makes the conversation
 urgent escalates at once.
 
-It thanks the person and says it is not their fault, then either escalates (an urgent result:
-the hotlines, with their hours, at once) or asks one gentle follow-up question (the open one
-first, never the same question twice, each with a Skip button), and after the questions offers
-a person. The assessment is kept in the `triage` slot for the operator; the person never hears
-a verdict (DNH-17..21, 26).
+It thanks the person and says it is not their fault, then either escalates (an urgent result or
+a child: the hotlines, with their hours, and a person at once, no questions) or asks one gentle
+follow-up question (the open one first, never the same question twice, each with a Skip button),
+and after the questions offers a person. The assessment is kept in the `triage` slot for the
+operator; the person never hears a verdict (DNH-17..21, 26).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.hotlines import conversation_language, payload, request_person
+from actions.hotlines import conversation_language, payload, person_country, request_person
 from core.directory import Directory, hotline_parts
 from core.messages import TextPart
 from triage.catalogue import Catalogue
@@ -67,6 +67,11 @@ def next_question(asked: list[str], assessment: Assessment, about_someone_else: 
     return None
 
 
+def needs_person_now(assessment: Assessment) -> bool:
+    """Urgent and child cases go to a person at once, with no questions (DNH-27, DNH-30)."""
+    return assessment.urgent or assessment.child
+
+
 class _TriageAction(Action):
     """What both triage actions share: the conversation's turns and their assessment."""
 
@@ -80,12 +85,24 @@ class _TriageAction(Action):
         turns = conversation_turns(tracker.events, self._cues.get(language) or self._cues["en"])
         return turns, assess(turns, self._catalogue)
 
+    @staticmethod
+    def _record(tracker: Tracker, assessment: Assessment) -> dict:
+        """The triage slot: the assessment, and the country the person is in when they said."""
+        record = assessment.as_dict()
+        country = person_country(tracker)
+        return {**record, "country": country} if country else record
+
     def _escalate(
-        self, dispatcher: CollectingDispatcher, opening: tuple[TextPart, ...], assessment: Assessment
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, opening: tuple[TextPart, ...], assessment: Assessment
     ) -> list[dict]:
         """Give the hotlines with their hours at once and ask the app for a person (urgent)."""
-        parts = (*opening, TextPart("urgent.offer_person"), *hotline_parts(self._directory))
-        request_person(dispatcher, "urgent", assessment.as_dict(), parts)
+        hotlines = hotline_parts(self._directory, person_country(tracker))
+        request_person(
+            dispatcher,
+            "urgent",
+            self._record(tracker, assessment),
+            (*opening, TextPart("urgent.offer_person"), *hotlines),
+        )
         return [SlotSet("triage_escalated", True)]
 
 
@@ -98,9 +115,9 @@ class ActionTrackTriage(_TriageAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         _, assessment = self._assess(tracker)
-        events = [SlotSet("triage", assessment.as_dict())]
-        if assessment.urgent and not tracker.get_slot("triage_escalated"):
-            events += self._escalate(dispatcher, (), assessment)
+        events = [SlotSet("triage", self._record(tracker, assessment))]
+        if needs_person_now(assessment) and not tracker.get_slot("triage_escalated"):
+            events += self._escalate(dispatcher, tracker, (), assessment)
         return events
 
 
@@ -115,18 +132,18 @@ class ActionTriage(_TriageAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         pending = tracker.get_slot("triage_question")
         asked = list(tracker.get_slot("triage_asked") or [])
-        events = [SlotSet("triage", assessment.as_dict()), SlotSet("triage_question", None)]
+        events = [SlotSet("triage", self._record(tracker, assessment)), SlotSet("triage_question", None)]
 
         if intent in ANSWERS and not pending:
             dispatcher.utter_message(json_message=payload((TextPart("fallback.not_understood"),), menu="main"))
             return events
         opening = (TextPart("triage.thanks_answer" if intent in ANSWERS else "disclosure.thanks"),)
-        if assessment.urgent:
-            return events + self._escalate(dispatcher, opening, assessment)
+        if needs_person_now(assessment):
+            return events + self._escalate(dispatcher, tracker, opening, assessment)
         about_someone_else = any(turn.ranking[:1] and turn.ranking[0][0] == "report_relative" for turn in turns)
         question = next_question(asked, assessment, about_someone_else)
         if question is None:
-            parts = (*opening, TextPart("handoff.offer"), *hotline_parts(self._directory))
+            parts = (*opening, TextPart("handoff.offer"), *hotline_parts(self._directory, person_country(tracker)))
             dispatcher.utter_message(json_message=payload(parts, menu="main"))
             return events
         menu = "skip" if question == OPEN_QUESTION else "answer"

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from core.consent import ConsentLog, Decision
 from core.directory import Directory
 from core.locations import SharedLocations
+from core.menus import FAMILY_DETAILS
 from core.messages import Outbound, TextPart
 from core.teams import Teams
 
@@ -61,6 +62,22 @@ class Visibility:
     transcript: bool
 
 
+def family_report_parts(family: object) -> list[TextPart]:
+    """The summary lines of a family report: only the details chosen on its buttons."""
+    if not isinstance(family, dict):
+        return []
+    values = {detail: family.get(detail) for detail in FAMILY_DETAILS}
+    known = {detail: value for detail, value in values.items() if value in FAMILY_DETAILS[detail]}
+    parts = []
+    if "relation" in known:
+        parts.append(TextPart.of("summary.report.relation", relation=f"@report.relation.{known['relation']}"))
+    if "last_contact" in known:
+        parts.append(TextPart.of("summary.report.last_contact", when=f"@report.last_contact.{known['last_contact']}"))
+    if known.get("relative_country", "unknown") != "unknown":
+        parts.append(TextPart.of("summary.report.country", country=f"@country.{known['relative_country']}"))
+    return parts
+
+
 class Handover:
     """Builds the consent questions about a case and says what its team may see."""
 
@@ -89,7 +106,7 @@ class Handover:
     def summary_parts(self, case: CaseFacts, triage: dict | None) -> tuple[TextPart, ...]:
         """The lines of the summary, in the person's words."""
         parts = [TextPart("summary.intro"), TextPart.of("summary.language", language=f"@language.name@{case.language}")]
-        if case.country:
+        if case.country and not (triage or {}).get("family"):
             parts.append(TextPart.of("summary.country", country=f"@country.{case.country}"))
         if case.child:
             parts.append(TextPart("summary.child"))
@@ -101,6 +118,7 @@ class Handover:
         if families:
             signs = " ".join(f"@summary.family.{family}" for family in families)
             parts.append(TextPart.of("summary.signs", signs=signs))
+        parts += family_report_parts((triage or {}).get("family"))
         if case.conversation_id and self._locations.for_hotline(case.conversation_id) is not None:
             parts.append(TextPart("summary.location"))
         return tuple(parts)

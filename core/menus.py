@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from core.directory import COUNTRIES
 from core.messages import SHARE_LOCATION
 from core.settings import LANGUAGES
 
@@ -16,6 +17,33 @@ from core.settings import LANGUAGES
 def language_payload(language: str) -> str:
     """The payload of the language menu's button for `language`."""
     return "/choose_language" + json.dumps({"language": language}, separators=(",", ":"))
+
+
+def country_payload(country: str) -> str:
+    """The payload of the country menu's button for `country`."""
+    return "/tell_country" + json.dumps({"country": country}, separators=(",", ":"))
+
+
+# The details of a family report, each chosen on a button (actions/family.py); never free text.
+FAMILY_DETAILS: dict[str, tuple[str, ...]] = {
+    "relation": ("parent", "child", "sibling", "partner", "relative", "friend"),
+    "last_contact": ("week", "month", "months", "longer"),
+    "relative_country": (*COUNTRIES, "unknown"),
+}
+SKIPPED = "skipped"
+
+
+def family_payload(detail: str, value: str) -> str:
+    """The payload of the button that answers `detail` of a family report with `value`."""
+    return "/family_detail" + json.dumps({detail: value}, separators=(",", ":"))
+
+
+def _family_menu(detail: str) -> tuple[tuple[str, str], ...]:
+    """A family report question's buttons: its answers, then Skip."""
+    labels = {"relative_country": lambda v: "report.country_unknown" if v == "unknown" else f"country.{v}"}
+    label = labels.get(detail, lambda value: f"report.{detail}.{value}")
+    buttons = tuple((label(value), family_payload(detail, value)) for value in FAMILY_DETAILS[detail])
+    return (*buttons, ("menu.skip", family_payload(detail, SKIPPED)))
 
 
 # The consents asked about a case with a hotline team; their answers are the app's, never the bot's.
@@ -51,6 +79,8 @@ MENUS: dict[str, tuple[tuple[str, str], ...]] = {
         ("menu.language", "/choose_language"),
         ("menu.stop", "/stop"),
     ),
+    "country": tuple((f"country.{country}", country_payload(country)) for country in COUNTRIES),
+    **{f"family_{detail}": _family_menu(detail) for detail in FAMILY_DETAILS},
     # Equal, neutral choices; nothing is pre-selected (DNH-4, DNH-5).
     "location_consent": (("menu.yes", "/consent_location"), ("menu.no", "/decline_location")),
     "forget_confirm": (("menu.yes", "/confirm_forget"), ("menu.no", "/keep_data")),

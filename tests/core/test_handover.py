@@ -209,3 +209,16 @@ def test_every_decision_is_logged_with_its_text_version_language_and_recipient(k
     assert (row.kind, row.granted, row.text_key, row.language, row.recipient) == (
         "handover", False, "consent.handover.ask", "km", "th-1300"
     )  # fmt: skip
+
+
+def test_a_family_report_summary_shows_only_the_button_answers_never_anything_else():
+    from core.handover import family_report_parts
+
+    parts = family_report_parts({"relation": "sibling", "last_contact": "months", "relative_country": "TH"})
+    assert [(p.key, dict(p.params)) for p in parts] == [
+        ("summary.report.relation", {"relation": "@report.relation.sibling"}),
+        ("summary.report.last_contact", {"when": "@report.last_contact.months"}),
+        ("summary.report.country", {"country": "@country.TH"}),
+    ]
+    forged = {"relation": "Somchai", "last_contact": "<script>", "relative_country": "unknown", "name": "Somchai"}
+    assert family_report_parts(forged) == [] and family_report_parts("sibling") == []
