@@ -20,6 +20,7 @@ HOSTILE = '<img src=x onerror="window.pwned=1">'
 
 @pytest.fixture
 def admin(stack):
+    """An admin account for this test; disabled again afterwards."""
     settings, _ = stack
     database = Database(settings.resolved_database_url())
     accounts = Accounts(database, Teams.load().ids())
