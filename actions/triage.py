@@ -31,6 +31,8 @@ OPEN_QUESTION = "open"
 # The closed questions in the order they are asked, and the family each one is about.
 QUESTION_ORDER = ("can_leave", "under_18", "has_documents", "paid_as_promised", "owes_debt", "contact_family")
 MAX_QUESTIONS = 4
+# Signals after which a person is told to get medical help (DNH-29).
+MEDICAL_SIGNALS = {"medical_need", "sexual_violence", "physical_violence"}
 ANSWERS = ("affirm", "deny", "skip_question")
 
 
@@ -67,6 +69,19 @@ def next_question(asked: list[str], assessment: Assessment, about_someone_else: 
     return None
 
 
+def care_parts(assessment: Assessment) -> tuple[TextPart, ...]:
+    """What an answer says first, whatever the triage result: to someone thinking of harming
+    themselves, that they need not face it alone (DNH-28); to someone hurt, ill or sexually
+    abused, to get medical help (DNH-29)."""
+    signals = {reason.signal for reason in assessment.urgent_reasons} | set(assessment.families)
+    parts = []
+    if "self_harm" in signals:
+        parts.append(TextPart("urgent.self_harm"))
+    if signals & MEDICAL_SIGNALS:
+        parts.append(TextPart("urgent.medical"))
+    return tuple(parts)
+
+
 def needs_person_now(assessment: Assessment) -> bool:
     """Urgent and child cases go to a person at once, with no questions (DNH-27, DNH-30)."""
     return assessment.urgent or assessment.child
@@ -92,6 +107,10 @@ class _TriageAction(Action):
         country = person_country(tracker)
         return {**record, "country": country} if country else record
 
+    def _care(self, turns: list[Turn]) -> tuple[TextPart, ...]:
+        """The care texts the latest message calls for (not repeated for earlier ones)."""
+        return care_parts(assess(turns[-1:], self._catalogue)) if turns else ()
+
     def _escalate(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, opening: tuple[TextPart, ...], assessment: Assessment
     ) -> list[dict]:
@@ -114,10 +133,10 @@ class ActionTrackTriage(_TriageAction):
         return "action_track_triage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        _, assessment = self._assess(tracker)
+        turns, assessment = self._assess(tracker)
         events = [SlotSet("triage", self._record(tracker, assessment))]
         if needs_person_now(assessment) and not tracker.get_slot("triage_escalated"):
-            events += self._escalate(dispatcher, tracker, (), assessment)
+            events += self._escalate(dispatcher, tracker, self._care(turns), assessment)
         return events
 
 
@@ -137,7 +156,7 @@ class ActionTriage(_TriageAction):
         if intent in ANSWERS and not pending:
             dispatcher.utter_message(json_message=payload((TextPart("fallback.not_understood"),), menu="main"))
             return events
-        opening = (TextPart("triage.thanks_answer" if intent in ANSWERS else "disclosure.thanks"),)
+        opening = (TextPart("triage.thanks_answer" if intent in ANSWERS else "disclosure.thanks"), *self._care(turns))
         if needs_person_now(assessment):
             return events + self._escalate(dispatcher, tracker, opening, assessment)
         about_someone_else = any(turn.ranking[:1] and turn.ranking[0][0] == "report_relative" for turn in turns)
