@@ -28,7 +28,6 @@ class DirectoryAdmin:
 
     async def entries(self) -> dict:
         """Every entry, the stale ones, the groups without a line, and the allowed values."""
-        self._directory.refresh()
         stale = {line.id for line in self._directory.stale(self._max_age_days)}
         return {
             "hotlines": [
@@ -69,8 +68,9 @@ class DirectoryAdmin:
         """Delete the entry `hotline_id` unless a team names it (409)."""
         if hotline_id in self._in_use:
             raise HTTPException(status_code=409, detail="hotline_in_use")
-        remaining = [line for line in self._directory.hotlines if line.id != hotline_id]
-        if len(remaining) == len(self._directory.hotlines):
+        current = self._directory.hotlines
+        remaining = [line for line in current if line.id != hotline_id]
+        if len(remaining) == len(current):
             raise HTTPException(status_code=404, detail="unknown")
         await asyncio.to_thread(self._directory.save, remaining)
         await asyncio.to_thread(self._audit.write, request.state.account.id, "directory_delete", None, hotline_id)

@@ -192,8 +192,8 @@ HEADER = """\
 class Directory:
     """All hotlines, looked up by country; re-read from its file when the file changes."""
 
-    hotlines: list[Hotline]
-    path: Path | None = None
+    path: Path
+    _hotlines: list[Hotline] = field(default_factory=list, repr=False)
     _stamp: tuple[int, int] | None = field(default=None, repr=False)
 
     @classmethod
@@ -203,18 +203,16 @@ class Directory:
         Raises:
             InvalidDirectory: an entry is incomplete or wrong.
         """
-        directory = cls([], path)
+        directory = cls(path)
         directory.refresh()
         return directory
 
     def refresh(self) -> None:
         """Re-read the file if it changed since it was read (another process may have saved it)."""
-        if self.path is None:
-            return
         status = self.path.stat()
         stamp = (status.st_mtime_ns, status.st_size)
         if stamp != self._stamp:
-            self.hotlines = parse_directory(yaml.safe_load(self.path.read_text(encoding="utf-8")))
+            self._hotlines = parse_directory(yaml.safe_load(self.path.read_text(encoding="utf-8")))
             self._stamp = stamp
 
     def save(self, hotlines: list[Hotline]) -> None:
@@ -222,19 +220,18 @@ class Directory:
         raw = {"version": date.today(), "hotlines": [line.as_dict() for line in hotlines]}
         parse_directory(raw)
         text = HEADER + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=100)
-        if self.path is not None:
-            handle, scratch = tempfile.mkstemp(dir=self.path.parent, prefix=".hotlines-", suffix=".yml")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(scratch, self.path)
-            self._stamp = None
-            self.refresh()
-        else:
-            self.hotlines = list(hotlines)
-
-    def _current(self) -> list[Hotline]:
+        handle, scratch = tempfile.mkstemp(dir=self.path.parent, prefix=".hotlines-", suffix=".yml")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(scratch, self.path)
+        self._stamp = None
         self.refresh()
-        return self.hotlines
+
+    @property
+    def hotlines(self) -> list[Hotline]:
+        """Every entry, as the file holds it now."""
+        self.refresh()
+        return self._hotlines
 
     def by_id(self, hotline_id: str) -> Hotline:
         """The hotline `hotline_id`.
@@ -242,14 +239,14 @@ class Directory:
         Raises:
             KeyError: no hotline has this id.
         """
-        for line in self._current():
+        for line in self.hotlines:
             if line.id == hotline_id:
                 return line
         raise KeyError(hotline_id)
 
     def callable(self) -> list[Hotline]:
         """The lines a person can be given: those with a number."""
-        return [line for line in self._current() if line.number is not None]
+        return [line for line in self.hotlines if line.number is not None]
 
     def recommended(self, country: str | None, language: str | None = None) -> list[Hotline]:
         """The lines to give a person: their country's, else their language's home country's,
@@ -276,7 +273,7 @@ class Directory:
     def stale(self, max_age_days: int, today: date | None = None) -> list[Hotline]:
         """The entries last verified more than `max_age_days` ago, for admins to check (DNH-39)."""
         cutoff = (today or date.today()) - timedelta(days=max_age_days)
-        return [line for line in self._current() if line.verified < cutoff]
+        return [line for line in self.hotlines if line.verified < cutoff]
 
     def gaps(self) -> dict[str, list[str]]:
         """Per country, the groups of DNH-39 no numbered line covers yet (for admins to fill)."""

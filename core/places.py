@@ -6,17 +6,15 @@ Thai, Lao, Khmer and Burmese names anywhere. Nothing is stored; the answer only 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import yaml
 
 from core.directory import COUNTRIES, HOME_COUNTRY
 from core.settings import ROOT
-from triage.cues import fold
+from triage.cues import fold, phrase_pattern
 
 COUNTRIES_FILE = ROOT / "data" / "countries.yml"
-_LATIN = re.compile(r"[a-z0-9]")
 
 
 class CountryNames:
@@ -26,7 +24,7 @@ class CountryNames:
         unknown = set(names) - set(COUNTRIES)
         if unknown:
             raise ValueError(f"countries.yml: unknown country {', '.join(sorted(unknown))}")
-        self._patterns = {country: [_pattern(name) for name in items] for country, items in names.items()}
+        self._patterns = {country: [phrase_pattern(name) for name in items] for country, items in names.items()}
 
     @classmethod
     def load(cls, path: Path = COUNTRIES_FILE) -> "CountryNames":
@@ -34,7 +32,7 @@ class CountryNames:
         return cls(yaml.safe_load(path.read_text(encoding="utf-8"))["countries"])
 
     def named(self, text: str) -> list[str]:
-        """Every country `text` names, in the order of COUNTRIES."""
+        """Every country `text` names, in the order of `data/countries.yml`."""
         folded = fold(text)
         return [c for c, patterns in self._patterns.items() if any(p.search(folded) for p in patterns)]
 
@@ -45,10 +43,3 @@ class CountryNames:
         if len(named) == 2 and HOME_COUNTRY.get(language) in named:
             named.remove(HOME_COUNTRY[language])
         return named[0] if len(named) == 1 else None
-
-
-def _pattern(name: str) -> re.Pattern:
-    folded = fold(name.strip())
-    start = r"(?<![a-z0-9])" if _LATIN.match(folded[:1]) else ""
-    end = r"(?![a-z0-9])" if _LATIN.match(folded[-1:]) else ""
-    return re.compile(start + re.escape(folded) + end)

@@ -64,7 +64,8 @@ class CueMatch:
     words: str
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern:
+def phrase_pattern(phrase: str) -> re.Pattern:
+    """`phrase` as it is matched in folded text: Latin phrases as whole words, others anywhere."""
     folded = fold(phrase.strip())
     start = r"(?<![a-z0-9])" if _LATIN_EDGE.match(folded[:1]) else ""
     end = r"(?![a-z0-9])" if _LATIN_EDGE.match(folded[-1:]) else ""
@@ -77,7 +78,7 @@ class LanguageCues:
     def __init__(self, language: str, version: str, phrases: dict[str, list[str]], ages: list[str]) -> None:
         self.language = language
         self.version = version
-        self._patterns = {signal: [_phrase_pattern(p) for p in items if p.strip()] for signal, items in phrases.items()}
+        self._patterns = {signal: [phrase_pattern(p) for p in items if p.strip()] for signal, items in phrases.items()}
         self._ages = [re.compile(pattern, re.IGNORECASE) for pattern in ages]
 
     def find(self, text: str) -> list[CueMatch]:
