@@ -131,14 +131,15 @@ def main() -> int:
     memory.start()
     ws_url = f"ws://127.0.0.1:{settings.app_port}/chat/ws"
     try:
-        asyncio.run(play(via_rasa, settings.resolved_bot_url(), 7, 1))  # warm-up, not measured
+        asyncio.run(play(via_rasa, settings.resolved_bot_urls()[0], 7, 1))  # warm-up, not measured
         asyncio.run(play(via_app, ws_url, 7, 1))
         print(f"{'conv':>5} {'path':>6} {'msgs':>5} {'msg/s':>7} {'p50 ms':>8} {'p95 ms':>8}")
         for concurrency in levels:
             rounds = 1 if args.quick else max(2, 40 // concurrency)
             results = {"rasa": [], "app": []}
             for _ in range(2):  # alternate, so drift on a shared machine hits both paths
-                results["rasa"].append(asyncio.run(play(via_rasa, settings.resolved_bot_url(), concurrency, rounds)))
+                bot_url = settings.resolved_bot_urls()[0]
+                results["rasa"].append(asyncio.run(play(via_rasa, bot_url, concurrency, rounds)))
                 results["app"].append(asyncio.run(play(via_app, ws_url, concurrency, rounds)))
             merged = {}
             for path, runs in results.items():

@@ -98,7 +98,7 @@ def main() -> int:
     args = parser.parse_args()
     levels = (10, 30) if args.quick else (10, 50, 100)
     with running_stack() as (settings, platform):
-        app, bot = f"http://127.0.0.1:{settings.app_port}", settings.resolved_bot_url()
+        app, bot = f"http://127.0.0.1:{settings.app_port}", settings.resolved_bot_urls()[0]
         asyncio.run(webhook_round(app, platform, 5))  # warm-up, not measured
         print(f"{'people':>6} {'webhook p95':>12} {'healthz p95':>12} {'ratio':>7} "
               f"{'delivery p95':>13} {'rasa p95':>9} {'ratio':>7}")  # fmt: skip

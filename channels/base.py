@@ -87,7 +87,7 @@ class WebhookChannel(ABC):
                 return JSONResponse({"error": str(error)}, status_code=error.status)
             accepted = 0
             for inbound in events:
-                accepted += await delivery.accept(inbound, self.send)
+                accepted += await delivery.accept(inbound)
             logger.info("webhook accepted", extra={"channel": self.name, "events": len(events), "new": accepted})
             return JSONResponse({})
 

@@ -193,18 +193,32 @@ class LineChannel(WebhookChannel):
             await self._push(inbound.channel_user, batch)
 
     async def _reply(self, token: str, batch: list[messaging.TextMessage]) -> bool:
-        """Reply with `batch`; False when LINE refuses the token (400: used or expired)."""
+        """Reply with `batch`; False when LINE refuses the token (400: used or expired).
+
+        A reply carries no retry key. When an attempt failed in a way that LINE may still have
+        taken (a 5xx, a timeout, a dropped connection) and the next is refused with 400, the
+        fresh token was used by that attempt: the answer arrived, and is not pushed again.
+        """
         api = self._messaging()
         request = messaging.ReplyMessageRequest(reply_token=token, messages=batch)
+        unclear = False
 
         async def attempt() -> bool:
+            nonlocal unclear
             try:
                 await api.reply_message(request, _request_timeout=REQUEST_TIMEOUT)
             except messaging.ApiException as error:
                 if error.status != 400:
+                    unclear = unclear or (error.status or 0) >= 500
                     raise
+                if unclear:
+                    logger.info("LINE reply taken by an earlier attempt", extra={"channel": self.name})
+                    return True
                 logger.info("LINE reply token refused; pushing instead", extra={"channel": self.name, "status": 400})
                 return False
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                unclear = True
+                raise
             return True
 
         return await send_with_retries(attempt, _retry_after, channel=self.name, delays=self._retry_delays)

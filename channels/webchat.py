@@ -72,6 +72,7 @@ from core.messages import (
     Replies,
     TextContent,
 )
+from core.redis_link import RedisLink
 from core.settings import LANGUAGES, Settings
 from core.training import TrainingChats
 
@@ -83,6 +84,7 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _REMEMBERED_IDS = 256
 _REPLAYED_IDS = 8
 _REPLAYED_PUSHES = 50
+PUSH_TOPIC = "webchat"
 _REMEMBERED_SESSIONS = 20_000
 _QUEUED_FRAMES = 32
 _GREETING = "*greeting"  # names the greeting's answers; never a client id, so never the same ids
@@ -134,14 +136,22 @@ class WebChat:
     name = "webchat"
 
     def __init__(
-        self, conversations: Conversations, catalog: Catalog, settings: Settings, training: TrainingChats
+        self,
+        conversations: Conversations,
+        catalog: Catalog,
+        settings: Settings,
+        training: TrainingChats,
+        link: RedisLink | None = None,
     ) -> None:
         self.conversations = conversations
         self.catalog = catalog
         self.settings = settings
         self.training = training
+        self._link = link
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
         self._connections: dict[str, set[_Connection]] = {}
+        if link is not None:
+            link.on(PUSH_TOPIC, self._pushed_elsewhere)
 
     def session(self, token: str) -> _Session:
         """The remembered state of a session (a fresh one if it was never seen or forgotten)."""
@@ -153,13 +163,24 @@ class WebChat:
 
     async def send(self, inbound: Inbound, replies: Replies) -> None:
         """Deliver messages nobody's page asked for (an operator's, a case notice) to the person's
-        open pages; a page that connects later gets them on reconnection."""
-        state = self.session(inbound.channel_user)
+        open pages, on this app process and (through Redis) on the others; a page that connects
+        to this process later gets them on reconnection."""
         frames = [
             _bot_frame(f"push.{secrets.token_hex(6)}", rendered, replies.language) for rendered in replies.messages
         ]
-        state.pushed.extend(frames)
-        for connection in list(self._connections.get(inbound.channel_user, ())):
+        await self._push(inbound.channel_user, frames)
+        if self._link is not None:
+            await self._link.publish(PUSH_TOPIC, {"session": inbound.channel_user, "frames": frames})
+
+    async def _pushed_elsewhere(self, message: dict) -> None:
+        """Frames another app process pushed: delivered here if the person's page is open here."""
+        token, frames = message.get("session"), message.get("frames")
+        if isinstance(token, str) and token in self._connections and isinstance(frames, list):
+            await self._push(token, frames)
+
+    async def _push(self, token: str, frames: list[dict]) -> None:
+        self.session(token).pushed.extend(frames)
+        for connection in list(self._connections.get(token, ())):
             for frame in frames:
                 await connection.send(frame)
 

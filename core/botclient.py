@@ -7,7 +7,11 @@ It tells "the bot said nothing" (an empty list) apart from "the bot failed" (`Bo
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -16,6 +20,8 @@ from core.messages import HandoffRequest, Outbound, TextPart
 
 logger = logging.getLogger(__name__)
 HANDOFF_REASONS = ("person", "urgent")
+# How long a bot process that failed is passed over before it is tried again.
+REST_SECONDS = 2.0
 # Rasa 3.6 resumes cleanly only with `action_listen` after `resume` (without it, the next message
 # falls back and re-runs the handoff); the slot tells the bot an operator had the conversation.
 RESUME_EVENTS = [
@@ -80,22 +86,67 @@ class Parsed:
     safety_net: tuple[str, ...]
 
 
-class BotClient:
-    """Talks to the bot's REST channel over one pooled HTTP connection."""
+@dataclass
+class _Bot:
+    """One bot process: its connection pool, and until when it is skipped after a failure."""
 
-    def __init__(self, base_url: str, timeout: float, api_token: str) -> None:
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+    http: httpx.AsyncClient
+    resting_until: float = 0.0
+
+
+class BotClient:
+    """Talks to the bot's REST channel of one or more bot processes, each over a pooled connection.
+
+    Calls go round the processes in turn. A process that refuses the connection, drops it or
+    answers 5xx is skipped for `REST_SECONDS` and the call goes to the next one at once, so a
+    message is not lost when one bot process dies. A call that timed out is not repeated: the
+    slow process may still act on it, and a second process would answer the message twice.
+    """
+
+    def __init__(self, base_urls: Sequence[str], timeout: float, api_token: str) -> None:
+        if not base_urls:
+            raise ValueError("no bot URL")
+        self._bots = [_Bot(httpx.AsyncClient(base_url=url, timeout=timeout)) for url in base_urls]
         self._api_token = api_token
+        self._turn = itertools.count()
+
+    async def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """One call to the first bot process that takes it, starting at the next in turn.
+
+        Raises:
+            httpx.HTTPError: every process failed (the last error), or the call timed out.
+        """
+        start = next(self._turn)
+        order = [self._bots[(start + i) % len(self._bots)] for i in range(len(self._bots))]
+        now = time.monotonic()
+        order.sort(key=lambda bot: bot.resting_until > now)  # resting processes last, if at all
+        error: httpx.HTTPError | None = None
+        for bot in order:
+            try:
+                response = await bot.http.request(method, path, **kwargs)
+            except httpx.ConnectTimeout as failure:  # never reached the process
+                error = failure
+            except httpx.TimeoutException:  # the process may still act on it
+                raise
+            except httpx.TransportError as failure:  # refused, or dropped (the process died)
+                error = failure
+            else:
+                if response.status_code < 500:
+                    return response
+                error = httpx.HTTPStatusError("bot error", request=response.request, response=response)
+            bot.resting_until = time.monotonic() + REST_SECONDS
+            logger.warning("bot process failed; trying the next", extra={"error": type(error).__name__})
+        raise error
 
     async def send(self, conversation_id: str, message: str, metadata: dict[str, str]) -> list[Outbound]:
         """Send one message and return the bot's answers.
 
         Raises:
-            BotUnavailable: the bot is down, too slow, or answered with an error.
+            BotUnavailable: every bot process is down, too slow, or answered with an error.
         """
         body = {"sender": conversation_id, "message": message, "metadata": metadata}
         try:
-            response = await self._http.post("/webhooks/rest/webhook", json=body)
+            response = await self._request("POST", "/webhooks/rest/webhook", json=body)
             response.raise_for_status()
             answers = response.json()
         except (httpx.HTTPError, ValueError) as error:
@@ -112,7 +163,9 @@ class BotClient:
             BotUnavailable: the bot is down, too slow, or answered with an error.
         """
         try:
-            response = await self._http.post("/model/parse", params={"token": self._api_token}, json={"text": text})
+            response = await self._request(
+                "POST", "/model/parse", params={"token": self._api_token}, json={"text": text}
+            )
             response.raise_for_status()
             body = response.json()
             ranking = tuple((str(item["name"]), float(item["confidence"])) for item in body.get("intent_ranking") or [])
@@ -137,7 +190,8 @@ class BotClient:
             BotUnavailable: the bot is down or refused.
         """
         try:
-            response = await self._http.get(
+            response = await self._request(
+                "GET",
                 f"/conversations/{conversation_id}/tracker",
                 params={"token": self._api_token, "include_events": "NONE"},
             )
@@ -150,22 +204,35 @@ class BotClient:
 
     async def _append_events(self, conversation_id: str, events: list[dict]) -> None:
         try:
-            response = await self._http.post(
-                f"/conversations/{conversation_id}/tracker/events", params={"token": self._api_token}, json=events
+            response = await self._request(
+                "POST",
+                f"/conversations/{conversation_id}/tracker/events",
+                params={"token": self._api_token},
+                json=events,
             )
             response.raise_for_status()
         except httpx.HTTPError as error:
             logger.warning("bot events request failed", extra={"error": type(error).__name__})
             raise BotUnavailable(type(error).__name__) from error
 
-    async def ready(self) -> bool:
-        """True when the bot answers and has a model loaded."""
+    async def ready(self) -> int:
+        """How many bot processes answer with a model loaded (0: the bot is down)."""
+        answers = await asyncio.gather(*(self._ready(bot) for bot in self._bots))
+        return sum(answers)
+
+    async def _ready(self, bot: _Bot) -> bool:
         try:
-            response = await self._http.get("/status", params={"token": self._api_token}, timeout=5)
+            response = await bot.http.get("/status", params={"token": self._api_token}, timeout=5)
             return response.status_code == 200 and bool(response.json().get("model_id"))
         except (httpx.HTTPError, ValueError):
             return False
 
+    @property
+    def processes(self) -> int:
+        """How many bot processes this client balances over."""
+        return len(self._bots)
+
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
+        """Close the connection pools."""
+        for bot in self._bots:
+            await bot.http.aclose()

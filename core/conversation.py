@@ -26,6 +26,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from core.botclient import BotClient, BotUnavailable
 from core.data_rights import PersonalData
 from core.directory import Directory, hotline_parts
@@ -207,7 +209,10 @@ class Conversations:
                 if not person.training:  # a training chat is never offered to real operators
                     self._remember_live(key, inbound, language)
                 outbounds += await self._open_case_if_asked(person, inbound, outbounds)
-            await asyncio.to_thread(self._save, record)
+            try:
+                await asyncio.to_thread(self._save, record)
+            except SQLAlchemyError as error:  # the answers stand: the bot has acted on the message
+                logger.error("conversation not saved", extra={"error": type(error).__name__})
             if any(outbound.forget for outbound in outbounds):
                 # The bot has saved its last turn: now everything kept about the person goes.
                 await asyncio.to_thread(self._personal_data.forget, key)
@@ -355,7 +360,16 @@ class Conversations:
             return await self._bot.send(key, message, metadata)
         except BotUnavailable:
             logger.error("bot unavailable; hotline numbers given instead", extra={"channel": metadata["channel"]})
-            return [Outbound((*Outbound.keys("errors.bot_unavailable").say, *hotline_parts(self._directory)))]
+            return [self._cannot_answer()]
+
+    def _cannot_answer(self) -> Outbound:
+        return Outbound((*Outbound.keys("errors.bot_unavailable").say, *hotline_parts(self._directory)))
+
+    def unavailable(self, inbound: Inbound) -> Replies:
+        """What a person is told when their message cannot be handled now (the database or the
+        bot is failing): that Saphan cannot answer, and the hotline numbers. Reads no record."""
+        language = inbound.language_hint if inbound.language_hint in LANGUAGES else self._default_language
+        return Replies(language, [self._catalog.render(self._cannot_answer(), language)])
 
     def _load(self, key: str, channel: str) -> Conversation:
         with self._database.session() as session:

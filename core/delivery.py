@@ -2,10 +2,13 @@
 
 A channel's webhook verifies and parses a request, hands its events to `Delivery.accept` and
 answers the platform at once (platforms retry a slow or failed webhook, which would duplicate
-messages). Each event is then handled by the conversation router and its answers are given to
-the channel's `send`, one event at a time per person, in the order they arrived. A redelivered
-event (same platform event id) is accepted once. A failed attempt is retried after a pause; an
-event is given up only after every attempt failed, and that is logged without its content.
+messages). `accept` keeps each event in the inbox (`core.inbox`) first, so an event outlives the
+process that took it. Each event is then handled by the conversation router and its answers are
+given to the channel's `send`, one event at a time per conversation, in the order they arrived,
+by whichever app process holds the conversation. A redelivered event (same platform event id) is
+accepted once. A failed attempt is retried after a pause; after the last one the person is told
+that Saphan cannot answer now and given the hotline numbers. When the database takes no writes,
+an event is held in memory instead, and still answered. Nothing is logged with its content.
 
 Must not import any web framework or channel SDK.
 """
@@ -13,111 +16,146 @@ Must not import any web framework or channel SDK.
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.conversation import Conversations, InvalidPayload
+from core.inbox import LEASE, Inbox, Waiting
 from core.messages import Inbound, Replies
-from core.records.db import Database
-from core.records.models import ChannelEvent, utcnow
 
 logger = logging.getLogger(__name__)
 
 Send = Callable[[Inbound, Replies], Awaitable[None]]
 RETRY_DELAYS_SECONDS = (0.5, 2.0, 5.0)
-REMEMBER_EVENTS_FOR = timedelta(days=7)
-
-
-class SeenEvents:
-    """The platform event ids already accepted, kept (hashed) in the database for a week."""
-
-    def __init__(self, database: Database) -> None:
-        self._database = database
-
-    def first_time(self, channel: str, event_id: str) -> bool:
-        """Record `event_id`; False when it was recorded before (a redelivery)."""
-        event_hash = hashlib.sha256(event_id.encode()).hexdigest()
-        with self._database.session() as session:
-            session.add(ChannelEvent(channel=channel, event_hash=event_hash))
-            try:
-                session.commit()
-            except IntegrityError:
-                return False
-        return True
-
-    def forget_old(self) -> int:
-        """Drop event ids older than a week; return how many were dropped."""
-        with self._database.session() as session:
-            result = session.execute(
-                delete(ChannelEvent).where(ChannelEvent.received_at < utcnow() - REMEMBER_EVENTS_FOR)
-            )
-            session.commit()
-            return result.rowcount or 0
+# An event whose processing was started this often (by processes that died on it) is given up.
+MAX_STARTS = 3
+SWEEP_SECONDS = 1.0
 
 
 class Delivery:
-    """Background processing of accepted events, ordered per person."""
+    """Processing of accepted events: kept in the inbox, ordered per conversation, in the background."""
 
     def __init__(
-        self, conversations: Conversations, seen: SeenEvents, retry_delays: tuple[float, ...] = RETRY_DELAYS_SECONDS
+        self,
+        conversations: Conversations,
+        inbox: Inbox,
+        answer: Send,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS_SECONDS,
     ) -> None:
         self._conversations = conversations
-        self._seen = seen
+        self._inbox = inbox
+        self._answer = answer
         self._retry_delays = retry_delays
-        self._queues: dict[tuple[str, str], deque[tuple[Inbound, Send]]] = {}
-        self._workers: set[asyncio.Task] = set()
+        # Events the database would not take, per conversation: handled from memory.
+        self._unstored: dict[str, deque[Inbound]] = {}
+        self._workers: dict[str, asyncio.Task] = {}
 
-    async def accept(self, inbound: Inbound, send: Send) -> bool:
-        """Queue one event for processing; False when nothing was queued.
+    async def accept(self, inbound: Inbound) -> bool:
+        """Keep one event for processing; False when nothing was kept.
 
-        Nothing is queued for a redelivery, nor for the correction of a message already
-        answered: an edit counts as a new message only while its original still waits in the
-        queue (answering a correction of an answered message would repeat the conversation).
+        Nothing is kept for a redelivery, nor for the correction of a message already answered:
+        an edit counts as a new message only while its original still waits (answering a
+        correction of an answered message would repeat the conversation). When the database
+        takes no writes, the event is held in memory and still answered.
         """
-        if inbound.event_id and not await asyncio.to_thread(self._seen.first_time, inbound.channel, inbound.event_id):
-            logger.info("redelivered event ignored", extra={"channel": inbound.channel})
-            return False
-        person = (inbound.channel, inbound.channel_user)
-        queue = self._queues.get(person)
-        if inbound.edit_of is not None and not any(waiting.message_id == inbound.edit_of for waiting, _ in queue or ()):
-            logger.info("edit of an answered message ignored", extra={"channel": inbound.channel})
-            return False
-        if queue is not None:
-            queue.append((inbound, send))
-            return True
-        self._queues[person] = deque([(inbound, send)])
-        worker = asyncio.create_task(self._work(person))
-        self._workers.add(worker)
-        worker.add_done_callback(self._workers.discard)
+        conversation = self._conversations.key(inbound.channel, inbound.channel_user)
+        try:
+            if inbound.edit_of is not None and not await self._waits(conversation, inbound.edit_of):
+                logger.info("edit of an answered message ignored", extra={"channel": inbound.channel})
+                return False
+            if not await asyncio.to_thread(self._inbox.store, conversation, inbound):
+                logger.info("redelivered event ignored", extra={"channel": inbound.channel})
+                return False
+        except SQLAlchemyError as error:
+            logger.error("event not stored; handled from memory", extra={"error": type(error).__name__})
+            self._unstored.setdefault(conversation, deque()).append(inbound)
+        self.wake(conversation)
         return True
 
-    async def _work(self, person: tuple[str, str]) -> None:
-        queue = self._queues[person]
-        try:
-            while queue:
-                inbound, send = queue[0]
-                await self._process(inbound, send)
-                queue.popleft()
-        finally:
-            del self._queues[person]
+    async def _waits(self, conversation: str, message_id: str) -> bool:
+        unstored = self._unstored.get(conversation, ())
+        return any(waiting.message_id == message_id for waiting in unstored) or await asyncio.to_thread(
+            self._inbox.waits, conversation, message_id
+        )
 
-    async def _process(self, inbound: Inbound, send: Send) -> None:
+    def wake(self, conversation: str) -> None:
+        """Make sure this process works through `conversation`'s waiting events (unless another
+        process holds it: that one does)."""
+        worker = self._workers.get(conversation)
+        if worker is not None and not worker.done():
+            return
+        worker = self._workers[conversation] = asyncio.create_task(self._work(conversation))
+        worker.add_done_callback(functools.partial(self._worker_done, conversation))
+
+    def _worker_done(self, conversation: str, worker: asyncio.Task) -> None:
+        if self._workers.get(conversation) is worker:
+            del self._workers[conversation]
+
+    async def _work(self, conversation: str) -> None:
+        while True:
+            await self._work_unstored(conversation)
+            try:
+                more = await self._work_stored(conversation)
+            except SQLAlchemyError as error:  # the sweep takes the conversation up again
+                logger.error("inbox unavailable; events wait", extra={"error": type(error).__name__})
+                more = False
+            if not more and not self._unstored.get(conversation):
+                return  # nothing awaited since the last look: no event can slip past
+
+    async def _work_stored(self, conversation: str) -> bool:
+        """Answer the conversation's stored events while holding its lease; True when more
+        arrived meanwhile (stored by another process while this one held the lease)."""
+        if not await asyncio.to_thread(self._inbox.claim, conversation):
+            return False  # another process has the conversation
+        holding = asyncio.create_task(self._hold(conversation))
+        try:
+            while (waiting := await asyncio.to_thread(self._inbox.next_event, conversation)) is not None:
+                await self._process_stored(waiting)
+        finally:
+            holding.cancel()
+            await asyncio.to_thread(self._inbox.release, conversation)
+        return await asyncio.to_thread(self._inbox.has_waiting, conversation)
+
+    async def _hold(self, conversation: str) -> None:
+        """Renew the lease of `conversation` while it is worked on (an answer retried against a
+        failing platform may take longer than one lease)."""
+        while True:
+            await asyncio.sleep(LEASE.total_seconds() / 3)
+            try:
+                await asyncio.to_thread(self._inbox.claim, conversation)
+            except SQLAlchemyError as error:
+                logger.warning("lease not renewed", extra={"error": type(error).__name__})
+
+    async def _work_unstored(self, conversation: str) -> None:
+        unstored = self._unstored.get(conversation)
+        while unstored:
+            await self._process(unstored[0])
+            unstored.popleft()
+        self._unstored.pop(conversation, None)
+
+    async def _process_stored(self, waiting: Waiting) -> None:
+        if waiting.attempts > MAX_STARTS:
+            logger.error("event given up: processing it kept failing", extra={"channel": waiting.inbound.channel})
+        else:
+            await self._process(waiting.inbound)
+        await asyncio.to_thread(self._inbox.answered, waiting.id)
+
+    async def _process(self, inbound: Inbound) -> None:
         replies = await self._handle(inbound)
         if replies is None:
             return
         try:
-            await send(inbound, replies)
+            await self._answer(inbound, replies)
         except Exception as error:  # the channel has retried already; other events go on
             logger.error("answer not delivered", extra={"channel": inbound.channel, "error": type(error).__name__})
 
     async def _handle(self, inbound: Inbound) -> Replies | None:
-        """The router's answers to `inbound`, retried after a failure; None if there are none."""
+        """The router's answers to `inbound`, retried after a failure; after the last failure the
+        person is told that Saphan cannot answer now and given the hotlines. None: no answer."""
         attempt = 0
         while True:
             attempt += 1
@@ -129,17 +167,28 @@ class Delivery:
             except Exception as error:  # any failure of one event must not stop the others
                 if attempt > len(self._retry_delays):
                     logger.error(
-                        "event given up after every attempt failed",
+                        "event given up after every attempt failed; hotlines given",
                         extra={"channel": inbound.channel, "attempts": attempt, "error": type(error).__name__},
                     )
-                    return None
+                    return self._conversations.unavailable(inbound)
                 logger.warning(
                     "event processing failed; will retry",
                     extra={"channel": inbound.channel, "attempt": attempt, "error": type(error).__name__},
                 )
                 await asyncio.sleep(self._retry_delays[attempt - 1])
 
+    async def sweep(self, interval_seconds: float = SWEEP_SECONDS) -> None:
+        """Take up waiting events no live process works on (left by a process that died, or
+        stored while the database was failing), every `interval_seconds`, for as long as the app runs."""
+        while True:
+            try:
+                for conversation in await asyncio.to_thread(self._inbox.waiting_conversations):
+                    self.wake(conversation)
+            except SQLAlchemyError as error:
+                logger.error("inbox not swept", extra={"error": type(error).__name__})
+            await asyncio.sleep(interval_seconds)
+
     async def drain(self) -> None:
-        """Wait until every accepted event has been processed (at shutdown, and in tests)."""
+        """Wait until every event this process took up has been processed (at shutdown, and in tests)."""
         while self._workers:
-            await asyncio.gather(*list(self._workers), return_exceptions=True)
+            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)

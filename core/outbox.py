@@ -1,4 +1,5 @@
-"""Messages to a person that answer nothing they just wrote: an operator's words, a case notice.
+"""Sending to a person on their channel: the answers to what they wrote, and messages that answer
+nothing they just wrote (an operator's words, a case notice).
 
 Each channel registers its `send(inbound, replies)` by name; the outbox calls it with an
 `Inbound` that carries only the person's address (no reply route), so LINE pushes, Telegram
@@ -30,6 +31,18 @@ class Outbox:
         """Make `channel`'s `send` reachable."""
         self._senders[channel] = send
 
+    async def answer(self, inbound: Inbound, replies: Replies) -> None:
+        """Send the answers to `inbound` on its channel (with its reply route, if it has one).
+
+        Raises:
+            NoSuchChannel: the channel is off.
+            Exception: the channel's own error, after its retries.
+        """
+        sender = self._senders.get(inbound.channel)
+        if sender is None:
+            raise NoSuchChannel(inbound.channel)
+        await sender(inbound, replies)
+
     async def send(self, channel: str, address: str, replies: Replies) -> None:
         """Send `replies` to `address` on `channel`.
 
@@ -37,7 +50,4 @@ class Outbox:
             NoSuchChannel: the channel is off.
             Exception: the channel's own error, after its retries.
         """
-        sender = self._senders.get(channel)
-        if sender is None:
-            raise NoSuchChannel(channel)
-        await sender(Inbound(channel=channel, channel_user=address, content=TextContent("")), replies)
+        await self.answer(Inbound(channel=channel, channel_user=address, content=TextContent("")), replies)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from core.case_records import RECORD_ANSWER_HOURS, CaseRecords
 from core.data_rights import PersonalData
-from core.delivery import SeenEvents
+from core.inbox import Inbox
 from core.records.db import Database
 from core.records.models import Conversation, utcnow
 from core.records.transcripts import Transcripts
@@ -47,7 +47,7 @@ class Retention:
         database: Database,
         transcripts: Transcripts,
         personal_data: PersonalData,
-        seen: SeenEvents,
+        inbox: Inbox,
         case_records: CaseRecords,
         training: TrainingChats,
     ) -> None:
@@ -56,7 +56,7 @@ class Retention:
         self._case_records = case_records
         self._transcripts = transcripts
         self._personal_data = personal_data
-        self._seen = seen
+        self._inbox = inbox
 
     def purge(self, days: int, now: datetime | None = None) -> Purged:
         """Delete conversations and transcripts untouched for `days` days.
@@ -75,4 +75,4 @@ class Retention:
             self._personal_data.forget(conversation)
         transcripts = self._transcripts.erase_older_than(cutoff.timestamp())
         cases = self._case_records.minimise(unanswered_ended_before=now - timedelta(hours=RECORD_ANSWER_HOURS))
-        return Purged(len(stale), transcripts, self._seen.forget_old(), cases, training_chats)
+        return Purged(len(stale), transcripts, self._inbox.forget_old_event_ids(), cases, training_chats)

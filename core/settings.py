@@ -31,13 +31,19 @@ class Settings(BaseSettings):
     app_host: str = "127.0.0.1"
     app_port: int = 8000
     bot_port: int = 5005
-    bot_url: str = ""
+    # The bot processes the app balances over; empty: the one local bot on `bot_port`.
+    bot_urls: list[str] = []
     bot_timeout_seconds: float = 30.0
     bot_api_token: SecretStr = Field(default=SecretStr(""))
     action_token: SecretStr = Field(default=SecretStr(""))
     secret_key: SecretStr = Field(default=SecretStr(""))
     database_url: str = ""
     tracker_store_url: str = ""
+    # Redis, shared by several app processes (console notices, held locations, web chat pushes)
+    # and by several bot processes (Rasa's lock store); empty: one process of each, no Redis.
+    redis_url: str = ""
+    # This app process's name among several (it owns conversation leases under it).
+    instance: str = "app"
     model_dir: Path = ROOT / "models"
     log_level: str = "INFO"
     message_max_chars: int = 4000
@@ -66,9 +72,9 @@ class Settings(BaseSettings):
     alert_channel: str = ""
     alert_group: str = ""
 
-    def resolved_bot_url(self) -> str:
-        """Where the app reaches the bot: `SAPHAN_BOT_URL`, or the local bot on `bot_port`."""
-        return self.bot_url or f"http://127.0.0.1:{self.bot_port}"
+    def resolved_bot_urls(self) -> list[str]:
+        """Where the app reaches the bot: `SAPHAN_BOT_URLS`, or the local bot on `bot_port`."""
+        return self.bot_urls or [f"http://127.0.0.1:{self.bot_port}"]
 
     def resolved_database_url(self) -> str:
         """The app's database URL; SQLite under `var/` unless one is set."""

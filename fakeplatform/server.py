@@ -71,6 +71,14 @@ class FakePlatform:
         """Answer requests whose path starts with `prefix` with `responder`."""
         self._responders[prefix] = responder
 
+    def responder(self, prefix: str) -> Responder:
+        """The responder that answers requests under `prefix` (to wrap it, for example).
+
+        Raises:
+            KeyError: nothing answers under `prefix`.
+        """
+        return self._responders[prefix]
+
     def fail_next(self, prefix: str, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
         """Answer the next `times` requests under `prefix` with `status` (and `headers`)."""
         with self._lock:

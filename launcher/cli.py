@@ -37,6 +37,18 @@ COMMANDS: dict[str, Command] = {
         "train the model if it is missing or stale, then run the bot and the app",
         ("app", "bot"),
         "launcher.commands:run",
+        (
+            (
+                ("--production",),
+                {
+                    "action": "store_true",
+                    "help": "the production profile: PostgreSQL, Redis, several bot and app processes "
+                    "(see README: Production profile)",
+                },
+            ),
+            (("--bots",), {"type": int, "default": 2, "help": "bot processes in the production profile (default 2)"}),
+            (("--apps",), {"type": int, "default": 2, "help": "app processes in the production profile (default 2)"}),
+        ),
     ),
     "train": Command(
         "train the bot's model (skipped when the current one is up to date)",

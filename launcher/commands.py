@@ -20,7 +20,7 @@ from core.records.rotation import rotate
 from core.settings import ROOT, Settings
 from core.stores import open_stores
 from core.teams import Teams
-from launcher import localsecrets, processes, training
+from launcher import localsecrets, processes, production, training
 
 
 def _settings() -> Settings:
@@ -43,13 +43,13 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start(settings: Settings, quiet: bool) -> processes.Supervisor:
+def _start(settings: Settings, quiet: bool, bots: int = 1, apps: int = 1) -> processes.Supervisor:
     model = training.ensure_model(settings)
     Database(settings.resolved_database_url()).migrate()
     log_dir = settings.var_dir / "log" if quiet else None
     if log_dir:
         log_dir.mkdir(parents=True, exist_ok=True)
-    supervisor = processes.Supervisor(processes.children(settings, model, log_dir))
+    supervisor = processes.Supervisor(processes.children(settings, model, log_dir, bots=bots, apps=apps))
     if not quiet:
         supervisor.catch_signals()
     print("saphan: starting the bot and the app (the bot takes about 20 s to load) …", flush=True)
@@ -58,11 +58,19 @@ def _start(settings: Settings, quiet: bool) -> processes.Supervisor:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the bot and the app until Ctrl-C."""
+    """Run the bot and the app until Ctrl-C (several of each on PostgreSQL and Redis with
+    `--production`)."""
     settings = _settings()
-    supervisor = _start(settings, quiet=False)
+    bots = apps = 1
+    if args.production:
+        if args.bots < 1 or args.apps < 1:
+            raise SystemExit("saphan: --bots and --apps need at least 1")
+        settings, bots, apps = production.trial_settings(settings), args.bots, args.apps
+    supervisor = _start(settings, quiet=False, bots=bots, apps=apps)
+    ports = ", ".join(str(settings.app_port + i) for i in range(apps))
     print(
-        f"\nSaphan is running.\n  Web chat:  http://127.0.0.1:{settings.app_port}/chat\n"
+        f"\nSaphan is running (app processes on port {ports}).\n"
+        f"  Web chat:  http://127.0.0.1:{settings.app_port}/chat\n"
         f"  Health:    http://127.0.0.1:{settings.app_port}/healthz\nPress Ctrl-C to stop.\n",
         flush=True,
     )

@@ -29,7 +29,7 @@ from triage.scoring import report as triage_report
 
 
 def _client(settings: Settings) -> BotClient:
-    return BotClient(settings.resolved_bot_url(), 60, settings.bot_api_token.get_secret_value())
+    return BotClient(settings.resolved_bot_urls(), 60, settings.bot_api_token.get_secret_value())
 
 
 async def _classify(settings: Settings, texts: list[str]) -> list[str]:
@@ -125,7 +125,11 @@ def language_detection() -> dict[str, tuple[int, int, int]]:
     for language in LANGUAGES:
         texts = [t for items in load_examples(HELD_OUT_DIR, language).values() for t in items]
         found = [detect(normalise(text)) for text in texts]
-        counts[language] = (found.count(language), found.count(None), sum(1 for f in found if f not in (language, None)))
+        counts[language] = (
+            found.count(language),
+            found.count(None),
+            sum(1 for f in found if f not in (language, None)),
+        )
     return counts
 
 
@@ -143,7 +147,9 @@ def report_nlu(results: dict[str, Scores], model: Path) -> str:
         f"Model `{model.name}`, {when}. Targets per language: macro-F1 ≥ {TARGET_MACRO_F1}, "
         f"recall ≥ {TARGET_CRITICAL_RECALL} for {', '.join(SAFETY_CRITICAL)}.",
         "",
-        "| language | examples | accuracy | macro-F1 | " + " | ".join(f"recall {i}" for i in SAFETY_CRITICAL) + " | targets |",
+        "| language | examples | accuracy | macro-F1 | "
+        + " | ".join(f"recall {i}" for i in SAFETY_CRITICAL)
+        + " | targets |",
         "|---" * (5 + len(SAFETY_CRITICAL)) + "|",
     ]
     for language, s in results.items():

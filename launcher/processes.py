@@ -1,4 +1,5 @@
-"""Start, watch and stop Saphan's two processes: the bot (Rasa) and the app (uvicorn).
+"""Start, watch and stop Saphan's processes: the bot (Rasa) and the app (uvicorn), one of each
+or, in the production profile, several of each.
 
 A child that dies is reported and restarted with back-off; one that keeps dying within a minute
 stops the whole stack with an error. Ctrl-C or SIGTERM stops both children cleanly.
@@ -13,6 +14,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from core.records.db import with_postgresql_driver
 from core.settings import ROOT, Settings
@@ -20,6 +22,9 @@ from launcher.envsetup import app_python, bot_python
 from launcher.training import process_environment
 
 RESTARTS_PER_MINUTE = 5
+# Rasa's lock of a conversation runs out after this if the bot process holding it died; it must
+# outlast the longest turn (the app's bot timeout is 30 s).
+LOCK_LIFETIME_SECONDS = 35
 
 
 @dataclass
@@ -67,44 +72,107 @@ class Child:
             self.process.wait()
 
 
-def children(settings: Settings, model: Path, log_dir: Path | None = None) -> list[Child]:
-    """The bot and the app, configured from `settings`."""
+def children(settings: Settings, model: Path, log_dir: Path | None = None, bots: int = 1, apps: int = 1) -> list[Child]:
+    """The bot and app processes, configured from `settings`: `bots` bot processes on the ports
+    from `bot_port` up and `apps` app processes on the ports from `app_port` up. Several bot
+    processes need Redis (`redis_url`) for Rasa's lock store; the app processes balance over the
+    bot processes, and bot process i calls the actions of app process i modulo `apps`."""
+    if bots > 1 and not settings.redis_url:
+        raise ValueError("several bot processes need Redis (SAPHAN_REDIS_URL) for their lock store")
+    bot_ports = [settings.bot_port + i for i in range(bots)]
+    app_settings = [
+        settings.model_copy(
+            update={
+                "app_port": settings.app_port + i,
+                "instance": f"app-{i + 1}" if apps > 1 else settings.instance,
+                "bot_urls": settings.bot_urls or [f"http://127.0.0.1:{port}" for port in bot_ports],
+            }
+        )
+        for i in range(apps)
+    ]
+    numbered = bots > 1 or apps > 1
+    bot_children = [
+        _bot(app_settings[i % apps], model, port, log_dir, f"bot-{i + 1}" if numbered else "bot")
+        for i, port in enumerate(bot_ports)
+    ]
+    app_children = [_app(one, log_dir, f"app-{i + 1}" if numbered else "app") for i, one in enumerate(app_settings)]
+    return bot_children + app_children
+
+
+def _bot(settings: Settings, model: Path, port: int, log_dir: Path | None, name: str) -> Child:
     token = settings.bot_api_token.get_secret_value()
-    bot = Child(
-        name="bot",
+    endpoints = "endpoints.production.yml" if settings.redis_url else "endpoints.yml"
+    return Child(
+        name=name,
         argv=[
-            str(bot_python()), "-m", "rasa", "run",
-            "--model", str(model),
-            "--endpoints", str(ROOT / "bot" / "endpoints.yml"),
-            "--credentials", str(ROOT / "bot" / "credentials.yml"),
-            "--enable-api", f"--auth-token={token}",  # "=": a token may start with "-"
-            "--interface", "127.0.0.1", "--port", str(settings.bot_port),
+            str(bot_python()),
+            "-m",
+            "rasa",
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(ROOT / "bot" / endpoints),
+            "--credentials",
+            str(ROOT / "bot" / "credentials.yml"),
+            "--enable-api",
+            f"--auth-token={token}",  # "=": a token may start with "-"
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
             "--quiet",
         ],  # fmt: skip
         env=bot_environment(settings),
-        ready_url=f"http://127.0.0.1:{settings.bot_port}/status?token={token}",
-        log=log_dir / "bot.log" if log_dir else None,
+        ready_url=f"http://127.0.0.1:{port}/status?token={token}",
+        log=log_dir / f"{name}.log" if log_dir else None,
     )
-    app = Child(
-        name="app",
+
+
+def _app(settings: Settings, log_dir: Path | None, name: str) -> Child:
+    return Child(
+        name=name,
         argv=[
-            str(app_python()), "-m", "uvicorn", "webapp.factory:app_from_environment", "--factory",
-            "--host", settings.app_host, "--port", str(settings.app_port),
-            "--no-access-log", "--ws-max-size", "1048576", "--log-level", "warning",
-            "--timeout-graceful-shutdown", "5",  # open console event streams must not hold a stop
+            str(app_python()),
+            "-m",
+            "uvicorn",
+            "webapp.factory:app_from_environment",
+            "--factory",
+            "--host",
+            settings.app_host,
+            "--port",
+            str(settings.app_port),
+            "--no-access-log",
+            "--ws-max-size",
+            "1048576",
+            "--log-level",
+            "warning",
+            "--timeout-graceful-shutdown",
+            "5",  # open console event streams must not hold a stop
         ],  # fmt: skip
         env=process_environment(settings),
         ready_url=f"http://127.0.0.1:{settings.app_port}/healthz",
-        log=log_dir / "app.log" if log_dir else None,
+        log=log_dir / f"{name}.log" if log_dir else None,
     )
-    return [bot, app]
 
 
 def bot_environment(settings: Settings) -> dict[str, str]:
-    """The bot's environment, with the tracker store's URL as Rasa opens it: SQLite as it is,
-    PostgreSQL through psycopg2 (the driver Rasa's SQLAlchemy 1.4 has)."""
+    """The bot's environment, with the tracker store's URL as Rasa opens it (SQLite as it is,
+    PostgreSQL through psycopg2, the driver Rasa's SQLAlchemy 1.4 has) and, with Redis, the parts
+    of its URL that Rasa's lock store takes (and a lock lifetime short enough that a conversation
+    whose bot process died waits seconds, not a minute)."""
     tracker_store_url = with_postgresql_driver(settings.resolved_tracker_store_url(), "psycopg2")
-    return {**process_environment(settings), "SAPHAN_TRACKER_STORE_URL": tracker_store_url}
+    environment = {**process_environment(settings), "SAPHAN_TRACKER_STORE_URL": tracker_store_url}
+    if settings.redis_url:
+        redis = urlsplit(settings.redis_url)
+        environment |= {
+            "SAPHAN_REDIS_HOST": redis.hostname or "127.0.0.1",
+            "SAPHAN_REDIS_PORT": str(redis.port or 6379),
+            "SAPHAN_REDIS_DB": redis.path.strip("/") or "0",
+            "SAPHAN_REDIS_PASSWORD": unquote(redis.password or ""),
+            "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_SECONDS),
+        }
+    return environment
 
 
 class Supervisor:

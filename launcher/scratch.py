@@ -30,6 +30,24 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive TCP ports on loopback that nothing listens on right now."""
+    while True:
+        first = free_port()
+        probes = []
+        try:
+            for port in range(first, first + count):
+                probe = socket.socket()
+                probes.append(probe)
+                probe.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+
+
 def scratch_settings(var_dir: Path, **overrides) -> Settings:
     """Settings with their own `var_dir`, own ports and fresh secrets; the shared model folder;
     a copy of the hotline directory, so that editing it never touches the repository's."""

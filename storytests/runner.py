@@ -85,7 +85,7 @@ class StoryRunner:
         self._settings = settings
         self._platform = platform
         self._chat_url = f"ws://127.0.0.1:{settings.app_port}/chat/ws"
-        self._bot = httpx.Client(base_url=settings.resolved_bot_url(), timeout=30)
+        self._bot = httpx.Client(base_url=settings.resolved_bot_urls()[0], timeout=30)
         self._bot_token = settings.bot_api_token.get_secret_value()
         self._stores = stores
         self._texts = TextKeys(catalog)

@@ -56,10 +56,10 @@ def create_app(settings: Settings) -> FastAPI:
     directory = Directory.load(settings.directory_file)
     stores = open_stores(settings, catalog)
     bot = BotClient(
-        settings.resolved_bot_url(), settings.bot_timeout_seconds, settings.bot_api_token.get_secret_value()
+        settings.resolved_bot_urls(), settings.bot_timeout_seconds, settings.bot_api_token.get_secret_value()
     )
     teams = Teams.load()
-    bus, outbox = Bus(), Outbox()
+    bus, outbox = Bus(stores.link), Outbox()
     accounts = Accounts(
         stores.database,
         teams.ids(),
@@ -96,7 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
         handoffs=handoffs,
         outbox=outbox,
     )
-    delivery = Delivery(conversations, stores.seen)
+    delivery = Delivery(conversations, stores.inbox, outbox.answer)
     channels = webhook_channels(settings, catalog)
     executor = ActionExecutor()
     actions = all_actions(
@@ -110,7 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for action in actions:
         executor.register_action(action)
-    webchat = WebChat(conversations, catalog, settings, stores.training)
+    webchat = WebChat(conversations, catalog, settings, stores.training, stores.link)
     for channel in (*channels, webchat):
         outbox.register(channel.name, channel.send)
     audit = AuditLog(stores.database)
@@ -135,6 +135,9 @@ def create_app(settings: Settings) -> FastAPI:
         stores.database.migrate()
         background = [asyncio.create_task(_purge_regularly(stores.retention, settings))]
         background.append(asyncio.create_task(handoffs.watch()))
+        background.append(asyncio.create_task(delivery.sweep()))
+        if stores.link is not None:
+            background.append(asyncio.create_task(stores.link.listen()))
         if settings.alert_channel and settings.alert_group:
             group_alerts = forward_alerts(
                 bus, outbox, catalog, settings.alert_channel, settings.alert_group, settings.default_language
@@ -151,11 +154,13 @@ def create_app(settings: Settings) -> FastAPI:
         for channel in channels:
             await channel.aclose()
         await bot.aclose()
+        if stores.link is not None:
+            await stores.link.aclose()
         stores.dispose()
 
     app = FastAPI(title="Saphan", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.middleware("http")(_guard_and_log)
-    app.include_router(health.router(stores.database, bot))
+    app.include_router(health.router(stores.database, bot, stores.link))
     app.include_router(webchat.router())
     for channel in channels:
         app.include_router(channel.router(delivery))

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import ROOT
 
+# The PostgreSQL advisory lock that migrations hold (any number only Saphan uses).
+MIGRATION_LOCK = 7_243_001
+
 
 class Database:
     """An engine and its session factory for one database URL."""
@@ -30,13 +33,25 @@ class Database:
         self.session: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
 
     def ping(self) -> bool:
-        """True when the database answers a trivial query."""
+        """True when the database answers a trivial query (see `health` for writes)."""
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             return True
         except Exception:  # any driver error means "not reachable" for health
             return False
+
+    def health(self) -> str:
+        """ "ok" when the database answers and takes writes, "read-only" when it answers but
+        refuses a write (read-only, or its disk is full), "down" when it does not answer."""
+        if not self.ping():
+            return "down"
+        try:
+            with self.engine.begin() as connection:  # the migration made the row
+                connection.execute(text("UPDATE health_probe SET written_at = CURRENT_TIMESTAMP WHERE id = 1"))
+            return "ok"
+        except Exception:  # any driver error on the write means "no writes" for health
+            return "read-only"
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
@@ -46,7 +61,16 @@ class Database:
         config = Config(str(ROOT / "alembic.ini"))
         config.set_main_option("script_location", str(ROOT / "migrations"))
         config.attributes["url"] = self.url
-        command.upgrade(config, "head")
+        if self.engine.dialect.name != "postgresql":
+            command.upgrade(config, "head")
+            return
+        # Several app processes start at once on one PostgreSQL: one migrates, the others wait.
+        with self.engine.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                command.upgrade(config, "head")
+            finally:
+                holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -65,6 +65,44 @@ class ChannelEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class InboxEvent(Base):
+    """An accepted event not yet answered (`core.inbox`), deleted once its answers are sent.
+
+    `event` is the whole event, sealed: it holds what the person wrote and their channel address.
+    `conversation` is the pseudonymous id; `message_hash` a hash of the platform's message id
+    (for a correction of a message still waiting).
+    """
+
+    __tablename__ = "inbox_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation: Mapped[str] = mapped_column(String(64), index=True)
+    event: Mapped[str] = mapped_column(Text)
+    message_hash: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How many times a process started on it: an event that keeps failing is given up.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConversationLease(Base):
+    """Which app process handles a conversation's events right now, and until when at most."""
+
+    __tablename__ = "conversation_leases"
+
+    conversation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HealthProbe(Base):
+    """One row the health check rewrites, to prove the database still takes writes."""
+
+    __tablename__ = "health_probe"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ConsentDecision(Base):
     """One yes or no to one kind of consent, with the exact question shown (key, version, language)."""
 

@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from channels.base import MAX_WEBHOOK_BYTES, MalformedPayload, WebhookChannel, send_with_retries, split_text
-from core.delivery import Delivery, SeenEvents
+from core.crypto import Sealer
+from core.delivery import Delivery
+from core.inbox import Inbox
 from core.messages import Inbound, Rendered, Replies, TextContent
 from core.records.db import Database
 
@@ -23,6 +25,9 @@ class EchoRouter:
     async def handle(self, inbound: Inbound) -> Replies:
         self.handled.append(inbound)
         return Replies("en", [Rendered(inbound.content.text)])
+
+    def key(self, channel: str, channel_user: str) -> str:
+        return f"{channel}:{channel_user}"
 
 
 class ToyChannel(WebhookChannel):
@@ -55,7 +60,7 @@ def toy(tmp_path):
     database = Database(f"sqlite:///{tmp_path / 'saphan.db'}")
     database.migrate()
     router, channel = EchoRouter(), ToyChannel()
-    delivery = Delivery(router, SeenEvents(database), retry_delays=(0.01,))
+    delivery = Delivery(router, Inbox(database, Sealer("test-key"), "app"), channel.send, retry_delays=(0.01,))
     app = FastAPI()
     app.include_router(channel.router(delivery))
     with TestClient(app) as client:

@@ -23,7 +23,9 @@ from linebot.v3.messaging import ApiException
 
 from channels.base import MAX_WEBHOOK_BYTES, MalformedPayload
 from channels.line import LineChannel
-from core.delivery import Delivery, SeenEvents
+from core.crypto import Sealer
+from core.delivery import Delivery
+from core.inbox import Inbox
 from core.locales import Catalog
 from core.messages import (
     GROUP_CHAT,
@@ -501,13 +503,16 @@ class RecordingRouter:
         self.handled.append(inbound)
         return Replies("en", [Rendered(f"answer {len(self.handled)}")])
 
+    def key(self, channel: str, channel_user: str) -> str:
+        return f"{channel}:{channel_user}"
+
 
 @pytest.fixture()
 def webhook(tmp_path, platform):
     database = Database(f"sqlite:///{tmp_path / 'saphan.db'}")
     database.migrate()
     router, channel = RecordingRouter(), sender(platform)
-    delivery = Delivery(router, SeenEvents(database), retry_delays=(0.01,))
+    delivery = Delivery(router, Inbox(database, Sealer("test-key"), "app"), channel.send, retry_delays=(0.01,))
     app = FastAPI()
     app.include_router(channel.router(delivery))
     with TestClient(app) as client:

@@ -42,7 +42,9 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from channels.telegram import ALLOWED_UPDATES, TelegramChannel, retry_after
-from core.delivery import Delivery, SeenEvents
+from core.crypto import Sealer
+from core.delivery import Delivery
+from core.inbox import Inbox
 from core.locales import Catalog
 from core.menus import ALLOWED_PAYLOADS, COMMANDS, MENUS
 from core.messages import (
@@ -128,6 +130,9 @@ class Router:
             await gate.wait()
         return Replies("en", list(self.answer(inbound)))
 
+    def key(self, channel: str, channel_user: str) -> str:
+        return f"{channel}:{channel_user}"
+
 
 class Webhook:
     """A client of the channel's webhook route, and the delivery behind it."""
@@ -180,7 +185,7 @@ def new_channel(fake: FakePlatform) -> TelegramChannel:
 @contextlib.asynccontextmanager
 async def webhook(fake: FakePlatform, database: Database, router: Router):
     channel = new_channel(fake)
-    delivery = Delivery(router, SeenEvents(database), retry_delays=(0.01,))
+    delivery = Delivery(router, Inbox(database, Sealer("test-key"), "app"), channel.send, retry_delays=(0.01,))
     app = FastAPI()
     app.include_router(channel.router(delivery))
     try:

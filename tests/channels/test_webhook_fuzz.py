@@ -109,7 +109,7 @@ def app_client(tmp_path_factory):
         var_dir = tmp_path_factory.mktemp("fuzz")
         settings = scratch_settings(
             var_dir,
-            bot_url=f"http://127.0.0.1:{free_port()}",
+            bot_urls=[f"http://127.0.0.1:{free_port()}"],
             bot_timeout_seconds=1.0,
             **channel_settings(platform.url),
         )

@@ -35,6 +35,23 @@ WHITELIST = {
         "event_hash": "a hash of the platform's event id, to process a redelivery once",
         "received_at": "to forget it after a week",
     },
+    "inbox_events": {
+        "id": "row id, the order events arrived in",
+        "conversation": "whose event (pseudonymous), to handle one conversation's events in order",
+        "event": "the event with the person's words and address, ENCRYPTED, deleted once answered",
+        "message_hash": "a hash of the platform's message id, for a correction of a waiting message",
+        "received_at": "to give up an event that could not be handled for too long",
+        "attempts": "how often a process started on it, to give up one that keeps failing",
+    },
+    "conversation_leases": {
+        "conversation": "which conversation (pseudonymous)",
+        "owner": "the app process handling its events now",
+        "until": "when another process may take over",
+    },
+    "health_probe": {
+        "id": "the one row",
+        "written_at": "the last health check's write",
+    },
     "operators": {
         "id": "row id",
         "username": "the operator's sign-in name (staff, not a person writing in)",

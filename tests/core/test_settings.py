@@ -6,9 +6,10 @@ from pydantic import SecretStr
 from core.settings import Settings
 
 
-def test_bot_url_follows_the_bot_port_unless_set():
-    assert Settings(bot_port=6123).resolved_bot_url() == "http://127.0.0.1:6123"
-    assert Settings(bot_port=6123, bot_url="http://bot:5005").resolved_bot_url() == "http://bot:5005"
+def test_bot_urls_follow_the_bot_port_unless_set():
+    assert Settings(bot_port=6123).resolved_bot_urls() == ["http://127.0.0.1:6123"]
+    urls = ["http://bot-1:5005", "http://bot-2:5005"]
+    assert Settings(bot_port=6123, bot_urls=urls).resolved_bot_urls() == urls
 
 
 def test_databases_default_to_sqlite_under_var(tmp_path):
@@ -18,7 +19,9 @@ def test_databases_default_to_sqlite_under_var(tmp_path):
 
 
 def test_environment_round_trip_reproduces_the_settings(tmp_path, monkeypatch):
-    original = Settings(var_dir=tmp_path, app_port=8123, secret_key=SecretStr("k"), webchat_allowed_origins=["https://a"])
+    original = Settings(
+        var_dir=tmp_path, app_port=8123, secret_key=SecretStr("k"), webchat_allowed_origins=["https://a"]
+    )
     for name, value in original.as_environment().items():
         monkeypatch.setenv(name, value)
     assert Settings() == original

@@ -105,7 +105,9 @@ def test_health_reports_bot_and_database(stack):
     settings, _ = stack
     response = httpx.get(f"http://127.0.0.1:{settings.app_port}/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "bot": "ok"}
+    assert response.json() == {
+        "status": "ok", "database": "ok", "bot": "ok", "bot_processes": "1/1", "redis": "off"
+    }  # fmt: skip
 
 
 def test_openapi_document_is_served(stack):

@@ -19,11 +19,12 @@ from sqlalchemy import Column, Float, Integer, MetaData, Sequence, String, Table
 from sqlalchemy.exc import IntegrityError
 
 from core.consent import ConsentLog
+from core.crypto import Sealer
 from core.data_rights import PersonalData
-from core.delivery import SeenEvents
+from core.inbox import LEASE, Inbox
 from core.locales import Catalog
 from core.locations import SharedLocations
-from core.messages import LocationContent
+from core.messages import Inbound, LocationContent, TextContent
 from core.records.db import Database
 from core.records.models import Base, ChannelEvent, Conversation, utcnow
 from core.records.transcripts import Transcripts
@@ -120,17 +121,37 @@ def test_the_bot_is_given_its_tracker_store_on_postgresql_through_psycopg2_and_s
     assert bot["SAPHAN_TRACKER_STORE_URL"] == f"sqlite:///{tmp_path / 'tracker.db'}"
 
 
-def test_a_redelivered_event_is_seen_once_and_old_ids_are_forgotten(database):
-    seen = SeenEvents(database)
-    assert seen.first_time("line", "event-1") is True
-    assert seen.first_time("line", "event-1") is False
-    assert seen.first_time("telegram", "event-1") is True  # another platform's ids are its own
-    assert seen.first_time("line", "event-2") is True
+def test_a_redelivered_event_is_kept_once_and_old_ids_are_forgotten(database):
+    inbox = Inbox(database, Sealer("test-key"), "app")
+
+    def event(channel: str, event_id: str) -> Inbound:
+        return Inbound(channel, "u1", TextContent("hello"), event_id=event_id)
+
+    assert inbox.store("c1", event("line", "event-1")) is True
+    assert inbox.store("c1", event("line", "event-1")) is False
+    assert inbox.store("c1", event("telegram", "event-1")) is True  # another platform's ids are its own
+    assert inbox.store("c1", event("line", "event-2")) is True
+    assert inbox.size() == 3
     with database.session() as session:
         session.add(ChannelEvent(channel="line", event_hash="0" * 64, received_at=utcnow() - timedelta(days=8)))
         session.commit()
-    assert seen.forget_old() == 1
-    assert seen.first_time("line", "event-1") is False  # a week's ids are kept
+    assert inbox.forget_old_event_ids() == 1
+    assert inbox.store("c1", event("line", "event-1")) is False  # a week's ids are kept
+
+
+def test_one_process_at_a_time_holds_a_conversation_until_its_lease_runs_out(database):
+    first, second = (Inbox(database, Sealer("test-key"), owner) for owner in ("app-1", "app-2"))
+    assert first.claim("c1") is True
+    assert first.claim("c1") is True  # renewing its own
+    assert second.claim("c1") is False
+    assert second.claim("c2") is True  # another conversation is free
+    first.release("c1")
+    assert second.claim("c1") is True
+    assert first.claim("c1", now=utcnow() + LEASE + timedelta(seconds=1)) is True  # run out: taken over
+    first.store("c1", Inbound("line", "u1", TextContent("a")))
+    second.store("c2", Inbound("line", "u2", TextContent("b")))
+    # Each sees only what no live lease of the other covers.
+    assert first.waiting_conversations() == ["c1"] and second.waiting_conversations() == ["c2"]
 
 
 def test_consent_is_logged_read_back_and_withdrawn(database):
