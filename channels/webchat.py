@@ -59,6 +59,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.conversation import Conversations, InvalidPayload
 from core.locales import Catalog
@@ -66,6 +67,7 @@ from core.messages import (
     Content,
     Inbound,
     LocationContent,
+    OpenedContent,
     Outbound,
     PostbackContent,
     Rendered,
@@ -348,7 +350,12 @@ class _Connection:
         self.session = self.chat.session(self.token)
         hint = language if language in LANGUAGES else None
         if token is None:
-            replies = await self.chat.conversations.greet(self.chat.name, self.token, hint)
+            try:
+                replies = await self.chat.conversations.greet(self.chat.name, self.token, hint)
+            except SQLAlchemyError as error:  # as for a message: the hotlines, whatever fails
+                logger.error("greeting failed; hotlines given", extra={"error": type(error).__name__})
+                opened = Inbound(self.chat.name, self.token, OpenedContent(), language_hint=hint)
+                replies = self.chat.conversations.unavailable(opened)
             self.language = replies.language
             answers = self._frames(_GREETING, replies.messages)
         else:
@@ -384,6 +391,9 @@ class _Connection:
             replies = await self.chat.conversations.handle(inbound)
         except InvalidPayload:
             raise FrameError("invalid_payload", client_id) from None
+        except SQLAlchemyError as error:  # the database fails: the person still gets the hotlines
+            logger.error("message not handled; hotlines given", extra={"error": type(error).__name__})
+            replies = self.chat.conversations.unavailable(inbound)
         finally:
             del self.session.running[client_id]
             done.set()

@@ -547,12 +547,15 @@ class Handoffs:
         """Tell every person whose case waited past the timeout, once; return how many were told."""
         cutoff = (now or utcnow()) - self._claim_timeout
         waiting = await asyncio.to_thread(self._waiting_since, cutoff)
+        told = 0
         for case in waiting:
-            await asyncio.to_thread(self._mark_told, case.id)
+            if not await asyncio.to_thread(self._mark_told, case.id):
+                continue  # another app process told them
+            told += 1
             follow_up = await asyncio.to_thread(self._handover.follow_up_question, case.conversation_id)
             await self._tell(case, self._nobody_answers(case, "handoff.still_waiting"), *filter(None, [follow_up]))
             logger.info("person told that nobody has taken the case yet", extra={"team": case.team})
-        return len(waiting)
+        return told
 
     async def watch(self, interval_seconds: float = 5.0) -> None:
         """Apply the dead-end rule every `interval_seconds`, for as long as the app runs."""

@@ -72,6 +72,19 @@ def test_with_someone_on_duty_the_person_is_told_a_person_will_join_and_reminded
     assert kit.handoffs.case(kit.handoffs.open_case(key)).state == "queued", "the case stays in the queue"
 
 
+def test_two_app_processes_checking_the_queue_at_once_remind_the_person_once(kit):
+    kit.on_duty.add("th-1300")
+    request(kit, conversation(kit))
+    later = utcnow() + timedelta(seconds=130)
+
+    async def both_processes():
+        return await asyncio.gather(kit.handoffs.remind_waiting(later), kit.handoffs.remind_waiting(later))
+
+    assert sorted(asyncio.run(both_processes())) == [0, 1]
+    told = kit.texts_to(ADDRESS)
+    assert sum(kit.catalog.text("th", "handoff.still_waiting") in text for text in told) == 1
+
+
 def test_an_urgent_case_does_not_repeat_the_hotlines_the_bot_just_gave(kit):
     key = conversation(kit)
     notice = request(kit, key, "urgent", {"risk": "urgent", "urgent": True, "families": ["danger"]})
