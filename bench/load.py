@@ -338,7 +338,32 @@ class WebChatPerson:
             await self.socket.close()
 
 
-class LinePerson:
+class WebhookPerson:
+    """What a person on LINE and on Telegram share: webhooks posted, answers read at the fake API
+    under `self.key` (set by the subclass, with `client` and `inbox`)."""
+
+    client: httpx.AsyncClient
+    inbox: Inbox
+    key: str
+
+    async def post_webhook(self, path: str, body: bytes, headers: dict[str, str], sent: Sent) -> None:
+        """Post a webhook body and wait for the first answer to it."""
+        sent.at = time.monotonic()
+        response = await self.client.post(path, content=body, headers=headers)
+        if not response.is_success:
+            sent.error = f"HTTP {response.status_code}"
+            return
+        sent.answered_at = await self.inbox.first_answer(self.key, sent.at, sent.timeout_at)
+
+    async def settle(self, sent: Sent) -> None:
+        """Wait until the rest of the answer has come, as the person reads it."""
+        await self.inbox.quiet(self.key, sent.timeout_at)
+
+    async def close(self) -> None:
+        """Nothing to close: webhooks hold no connection of the person's."""
+
+
+class LinePerson(WebhookPerson):
     """A person on LINE: signed events posted to the webhook; answers read at the fake LINE API."""
 
     channel = "line"
@@ -374,22 +399,10 @@ class LinePerson:
             "X-Line-Signature": line_api.signature(body, LINE_CHANNEL_SECRET),
             "Content-Type": "application/json",
         }
-        sent.at = time.monotonic()
-        response = await self.client.post("/webhooks/line", content=body, headers=headers)
-        if not response.is_success:
-            sent.error = f"HTTP {response.status_code}"
-            return
-        sent.answered_at = await self.inbox.first_answer(self.key, sent.at, sent.timeout_at)
-
-    async def settle(self, sent: Sent) -> None:
-        """Wait until the rest of the answer has come, as the person reads it."""
-        await self.inbox.quiet(self.key, sent.timeout_at)
-
-    async def close(self) -> None:
-        """Nothing to close: webhooks hold no connection of the person's."""
+        await self.post_webhook("/webhooks/line", body, headers, sent)
 
 
-class TelegramPerson:
+class TelegramPerson(WebhookPerson):
     """A person on Telegram: updates posted with the secret token; answers read at the fake Bot API."""
 
     channel = "telegram"
@@ -421,19 +434,7 @@ class TelegramPerson:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         body = json.dumps({"update_id": next(self.update_ids), "message": message})
         headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_WEBHOOK_SECRET, "Content-Type": "application/json"}
-        sent.at = time.monotonic()
-        response = await self.client.post("/webhooks/telegram", content=body, headers=headers)
-        if not response.is_success:
-            sent.error = f"HTTP {response.status_code}"
-            return
-        sent.answered_at = await self.inbox.first_answer(self.key, sent.at, sent.timeout_at)
-
-    async def settle(self, sent: Sent) -> None:
-        """Wait until the rest of the answer has come, as the person reads it."""
-        await self.inbox.quiet(self.key, sent.timeout_at)
-
-    async def close(self) -> None:
-        """Nothing to close: webhooks hold no connection of the person's."""
+        await self.post_webhook("/webhooks/telegram", body, headers, sent)
 
 
 Person = WebChatPerson | LinePerson | TelegramPerson
