@@ -31,6 +31,9 @@ def router(executor: ActionExecutor, token: str) -> APIRouter:
         given = request.headers.get("authorization", "").encode()
         if not token or not hmac.compare_digest(given, expected):
             return JSONResponse({"error": "unauthorized"}, status_code=401)
+        length = request.headers.get("content-length", "")
+        if length and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return JSONResponse({"error": "request too large"}, status_code=413)
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return JSONResponse({"error": "request too large"}, status_code=413)

@@ -46,6 +46,9 @@ from webapp import health
 
 logger = logging.getLogger(__name__)
 MAX_HTTP_BODY_BYTES = 1024 * 1024
+# The bot's calls to the action endpoint carry the whole conversation: they have their own,
+# larger limit (actions/endpoint.py).
+OWN_LIMIT_PREFIXES = ("/actions/",)
 SHUTDOWN_DRAIN_SECONDS = 10.0
 
 
@@ -201,7 +204,8 @@ async def _purge_regularly(retention: Retention, settings: Settings) -> None:
 async def _guard_and_log(request: Request, call_next):
     """Refuse oversized bodies before reading them, and log each request without its content."""
     length = request.headers.get("content-length")
-    if length and (not length.isdigit() or int(length) > MAX_HTTP_BODY_BYTES):
+    too_large = length and (not length.isdigit() or int(length) > MAX_HTTP_BODY_BYTES)
+    if too_large and not request.url.path.startswith(OWN_LIMIT_PREFIXES):
         return JSONResponse({"error": "request too large"}, status_code=413)
     started = time.perf_counter()
     response = await call_next(request)

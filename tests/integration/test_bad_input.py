@@ -146,7 +146,10 @@ def test_action_endpoint_bad_requests(stack):
     unknown = {"next_action": "action_drop_tables", "tracker": {"sender_id": "x", "events": []}, "domain": {}}
     response = httpx.post(url, json=unknown, headers=auth)
     assert response.status_code == 404 and "sender_id" not in response.text
-    huge = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+    # A long conversation's call: over the app's 1 MiB for other routes, within the actions' 4 MiB.
+    long_conversation = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+    assert httpx.post(url, content=long_conversation, headers=auth).status_code == 400  # read: not an action call
+    huge = b"{" + b" " * (5 * 1024 * 1024) + b"}"
     assert httpx.post(url, content=huge, headers=auth).status_code == 413
 
 
