@@ -204,8 +204,3 @@ class Inbox:
             )
             session.commit()
             return result.rowcount or 0
-
-    def size(self) -> int:
-        """How many events wait."""
-        with self._database.session() as session:
-            return session.scalar(select(func.count()).select_from(InboxEvent)) or 0

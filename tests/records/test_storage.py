@@ -131,7 +131,8 @@ def test_a_redelivered_event_is_kept_once_and_old_ids_are_forgotten(database):
     assert inbox.store("c1", event("line", "event-1")) is False
     assert inbox.store("c1", event("telegram", "event-1")) is True  # another platform's ids are its own
     assert inbox.store("c1", event("line", "event-2")) is True
-    assert inbox.size() == 3
+    with database.session() as session:
+        assert session.scalar(text("SELECT count(*) FROM inbox_events")) == 3  # the redelivery was not kept
     with database.session() as session:
         session.add(ChannelEvent(channel="line", event_hash="0" * 64, received_at=utcnow() - timedelta(days=8)))
         session.commit()
