@@ -49,11 +49,11 @@ def scripts() -> list[list[str]]:
 async def via_rasa(bot_url: str, script: list[str], latencies: list[float]) -> None:
     sender = uuid.uuid4().hex
     async with httpx.AsyncClient(base_url=bot_url, timeout=120) as client:
-        await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "/greet"})
+        await client.post("/webhooks/saphan/webhook", json={"sender": sender, "message": "/greet"})
         for text in script:
             started = time.perf_counter()
             response = await client.post(
-                "/webhooks/rest/webhook",
+                "/webhooks/saphan/webhook",
                 json={"sender": sender, "message": text, "metadata": {"language": "en", "channel": "bench"}},
             )
             response.raise_for_status()

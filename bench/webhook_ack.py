@@ -85,7 +85,7 @@ async def baseline_round(app: str, bot: str, concurrency: int) -> tuple[list[flo
             health.append(time.monotonic() - started)
             started = time.monotonic()
             body = {"sender": uuid.uuid4().hex, "message": MESSAGE, "metadata": {"language": "en", "channel": "bench"}}
-            (await client.post(f"{bot}/webhooks/rest/webhook", json=body)).raise_for_status()
+            (await client.post(f"{bot}/webhooks/saphan/webhook", json=body)).raise_for_status()
             rasa.append(time.monotonic() - started)
 
         await asyncio.gather(*(one() for _ in range(concurrency)))

@@ -146,7 +146,7 @@ class BotClient:
         """
         body = {"sender": conversation_id, "message": message, "metadata": metadata}
         try:
-            response = await self._request("POST", "/webhooks/rest/webhook", json=body)
+            response = await self._request("POST", "/webhooks/saphan/webhook", json=body)
             response.raise_for_status()
             answers = response.json()
         except (httpx.HTTPError, ValueError) as error:

@@ -107,7 +107,7 @@ def _bot(settings: Settings, model: Path, port: int, log_dir: Path | None, name:
         argv=[
             str(bot_python()),
             "-m",
-            "rasa",
+            "bot.serve",
             "run",
             "--model",
             str(model),
