@@ -71,6 +71,9 @@ LIVE_FOR = timedelta(minutes=30)
 # take back an agreement, ask what is kept and be forgotten (the last two by button, too).
 PERSON_CONTROLS = frozenset({"stop", "withdraw_consent", "ask_what_kept", "forget_me", "confirm_forget", "keep_data"})
 MAX_LIVE = 2000
+# Pauses before the bot is asked again after a failed turn (its database restarting, a process
+# starting): the person hears the hotline numbers instead only once these have passed.
+BOT_RETRY_DELAYS_SECONDS = (0.5, 1.5, 3.0)
 
 
 @dataclass(frozen=True)
@@ -356,11 +359,15 @@ class Conversations:
         return text.lstrip("/").strip()
 
     async def _ask_bot(self, key: str, message: str, metadata: dict[str, str]) -> list[Outbound]:
-        try:
-            return await self._bot.send(key, message, metadata)
-        except BotUnavailable:
-            logger.error("bot unavailable; hotline numbers given instead", extra={"channel": metadata["channel"]})
-            return [self._cannot_answer()]
+        for pause in (*BOT_RETRY_DELAYS_SECONDS, None):
+            try:
+                return await self._bot.send(key, message, metadata)
+            except BotUnavailable:
+                if pause is not None:
+                    logger.warning("bot turn failed; will ask again", extra={"channel": metadata["channel"]})
+                    await asyncio.sleep(pause)
+        logger.error("bot unavailable; hotline numbers given instead", extra={"channel": metadata["channel"]})
+        return [self._cannot_answer()]
 
     def _cannot_answer(self) -> Outbound:
         return Outbound((*Outbound.keys("errors.bot_unavailable").say, *hotline_parts(self._directory)))
