@@ -8,7 +8,9 @@ given to the channel's `send`, one event at a time per conversation, in the orde
 by whichever app process holds the conversation. A redelivered event (same platform event id) is
 accepted once. A failed attempt is retried after a pause; after the last one the person is told
 that Saphan cannot answer now and given the hotline numbers. When the database takes no writes,
-an event is held in memory instead, and still answered. Nothing is logged with its content.
+an event is held in memory instead, and still answered: after the events stored before it (if
+the database gives them out again within the retry pauses) and before those that come after it.
+Nothing is logged with its content.
 
 Must not import any web framework or channel SDK.
 """
@@ -34,6 +36,9 @@ RETRY_DELAYS_SECONDS = (0.5, 2.0, 5.0)
 # An event whose processing was started this often (by processes that died on it) is given up.
 MAX_STARTS = 3
 SWEEP_SECONDS = 1.0
+# Pauses between attempts to delete an answered event while the database fails (doubling).
+ANSWERED_RETRY_FIRST_SECONDS = 0.2
+ANSWERED_RETRY_LAST_SECONDS = 5.0
 
 
 class Delivery:
@@ -63,6 +68,10 @@ class Delivery:
         takes no writes, the event is held in memory and still answered.
         """
         conversation = self._conversations.key(inbound.channel, inbound.channel_user)
+        if self._unstored.get(conversation):  # behind events held in memory, so as not to overtake them
+            self._unstored[conversation].append(inbound)
+            self.wake(conversation)
+            return True
         try:
             if inbound.edit_of is not None and not await self._waits(conversation, inbound.edit_of):
                 logger.info("edit of an answered message ignored", extra={"channel": inbound.channel})
@@ -96,15 +105,30 @@ class Delivery:
             del self._workers[conversation]
 
     async def _work(self, conversation: str) -> None:
+        """Answer the conversation's stored events, then those held in memory (which came later)."""
+        waited = 0
         while True:
-            await self._work_unstored(conversation)
             try:
                 more = await self._work_stored(conversation)
             except SQLAlchemyError as error:  # the sweep takes the conversation up again
                 logger.error("inbox unavailable; events wait", extra={"error": type(error).__name__})
                 more = False
+                if self._unstored.get(conversation) and waited < len(self._retry_delays):
+                    if await self._may_hold_stored(conversation):  # the held events must not overtake them
+                        await asyncio.sleep(self._retry_delays[waited])
+                        waited += 1
+                        continue
+            await self._work_unstored(conversation)
             if not more and not self._unstored.get(conversation):
                 return  # nothing awaited since the last look: no event can slip past
+
+    async def _may_hold_stored(self, conversation: str) -> bool:
+        """Whether the inbox may hold events of `conversation` it could not give out (a read-only
+        database still tells; a database that is down does not)."""
+        try:
+            return await asyncio.to_thread(self._inbox.has_waiting, conversation)
+        except SQLAlchemyError:
+            return True
 
     async def _work_stored(self, conversation: str) -> bool:
         """Answer the conversation's stored events while holding its lease; True when more
@@ -142,7 +166,20 @@ class Delivery:
             logger.error("event given up: processing it kept failing", extra={"channel": waiting.inbound.channel})
         else:
             await self._process(waiting.inbound)
-        await asyncio.to_thread(self._inbox.answered, waiting.id)
+        await self._forget_answered(waiting.id)
+
+    async def _forget_answered(self, event_id: int) -> None:
+        """Delete an answered event from the inbox, retrying while the database fails: an event
+        left there after its answer was sent would be answered a second time."""
+        pause = ANSWERED_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                await asyncio.to_thread(self._inbox.answered, event_id)
+                return
+            except SQLAlchemyError as error:
+                logger.warning("answered event not deleted yet; will retry", extra={"error": type(error).__name__})
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, ANSWERED_RETRY_LAST_SECONDS)
 
     async def _process(self, inbound: Inbound) -> None:
         replies = await self._handle(inbound)

@@ -294,6 +294,76 @@ def test_an_event_the_database_will_not_take_is_still_answered_from_memory(datab
     assert sent == [("u1", "first"), ("u1", "second")]
 
 
+class ForgetfulInbox(Inbox):
+    """The inbox of a database that goes away just as answered events are deleted (a restart)."""
+
+    failures = 2
+
+    def answered(self, event_id: int) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise OperationalError("DELETE", {}, Exception("server closed the connection unexpectedly"))
+        super().answered(event_id)
+
+
+def test_an_answered_event_is_deleted_once_the_database_is_back_and_never_answered_again(database, monkeypatch):
+    monkeypatch.setattr("core.delivery.ANSWERED_RETRY_FIRST_SECONDS", 0.01)
+
+    async def scenario():
+        router, outbox = FakeRouter(), Outbox()
+        kept = ForgetfulInbox(database, SEALER, "app")
+        delivery = Delivery(router, kept, outbox.send, retry_delays=(0.01,))
+        await delivery.accept(inbound("first"))
+        await delivery.drain()
+        for conversation in kept.waiting_conversations():  # what the sweep would take up again
+            delivery.wake(conversation)
+        await delivery.drain()
+        return outbox.sent, kept.has_waiting("line:u1")
+
+    sent, waiting = run(scenario())
+    assert sent == [("u1", "first")]
+    assert waiting is False
+
+
+class RestartingInbox(Inbox):
+    """The inbox of a database that is down (restarting) while `down` is set."""
+
+    down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    def store(self, conversation: str, inbound: Inbound) -> bool:
+        self._check()
+        return super().store(conversation, inbound)
+
+    def claim(self, conversation: str, now=None) -> bool:
+        self._check()
+        return super().claim(conversation, now)
+
+    def has_waiting(self, conversation: str) -> bool:
+        self._check()
+        return super().has_waiting(conversation)
+
+
+def test_events_held_in_memory_while_the_database_restarts_come_after_those_stored_before(database):
+    async def scenario():
+        router, outbox = FakeRouter(), Outbox()
+        kept = RestartingInbox(database, SEALER, "app")
+        delivery = Delivery(router, kept, outbox.send, retry_delays=(0.05, 0.05, 0.05))
+        await delivery.accept(inbound("first"))  # stored; the database goes before it is answered
+        kept.down = True
+        await delivery.accept(inbound("second"))  # held in memory
+        asyncio.get_running_loop().call_later(0.08, setattr, kept, "down", False)
+        await asyncio.sleep(0.01)
+        await delivery.accept(inbound("third"))  # behind the second, though the database may be back
+        await delivery.drain()
+        return outbox.sent
+
+    assert run(scenario()) == [("u1", "first"), ("u1", "second"), ("u1", "third")]
+
+
 def test_an_event_whose_processing_keeps_killing_processes_is_given_up(database):
     async def scenario():
         router, outbox = FakeRouter(), Outbox()
