@@ -28,7 +28,8 @@ from core.records.db import Database
 from core.teams import Teams
 from fakeplatform import FakePlatform, line_api
 from launcher import processes
-from launcher.scratch import LINE_CHANNEL_SECRET, channel_settings, free_ports, scratch_settings
+from launcher.scratch import channel_settings, free_ports, scratch_settings
+from tests.integration.line_traffic import answered_tokens, inbox_settles, post_line, user_texts
 from tests.records.conftest import postgresql_database
 
 pytestmark = pytest.mark.integration
@@ -75,45 +76,6 @@ def app_url(settings, number: int) -> str:
     return f"http://127.0.0.1:{settings.app_port + number - 1}"
 
 
-def post_line(settings, number: int, user: str, text_: str, reply_token: str) -> None:
-    """Post one signed LINE text event to app process `number`."""
-    event = {
-        "type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
-        "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex.upper(),
-        "deliveryContext": {"isRedelivery": False}, "replyToken": reply_token,
-        "message": {"id": str(uuid.uuid4().int)[:18], "type": "text", "quoteToken": "q", "text": text_},
-    }  # fmt: skip
-    body = json.dumps({"destination": "Utest", "events": [event]}).encode()
-    headers = {"X-Line-Signature": line_api.signature(body, LINE_CHANNEL_SECRET), "Content-Type": "application/json"}
-    response = httpx.post(f"{app_url(settings, number)}/webhooks/line", content=body, headers=headers, timeout=10)
-    assert response.status_code == 200, response.text
-
-
-def answered_tokens(platform: FakePlatform, tokens: list[str], timeout: float = 60) -> list[str]:
-    """The reply tokens of `tokens` that LINE received a reply with, in the order they arrived."""
-    deadline = time.monotonic() + timeout
-    while True:
-        received = [(request.json() or {}).get("replyToken") for request in platform.requests("/v2/bot/message/reply")]
-        mine = [token for token in received if token in tokens]
-        if len(set(mine)) == len(tokens) or time.monotonic() > deadline:
-            return mine
-        time.sleep(0.2)
-
-
-def user_texts(settings, user: str) -> list[str]:
-    """What the bot's tracker store holds as the person's messages, in order."""
-    key = conversation_id(settings.secret_key.get_secret_value(), "line", user)
-    engine = create_engine(settings.tracker_store_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT data FROM events WHERE sender_id = :key AND type_name = 'user' ORDER BY id"), {"key": key}
-            )
-            return [json.loads(data)["text"] for (data,) in rows]
-    finally:
-        engine.dispose()
-
-
 def test_every_process_reports_the_whole_profile_healthy(profile):
     settings, _, _ = profile
     for number in (1, 2):
@@ -127,7 +89,7 @@ def test_one_persons_messages_on_both_app_processes_are_answered_once_each_in_or
     settings, _, platform = profile
     user, tokens = f"U{uuid.uuid4().hex}", [uuid.uuid4().hex for _ in SCRIPT]
     for number, (message, token) in enumerate(zip(SCRIPT, tokens)):
-        post_line(settings, number % 2 + 1, user, message, token)  # no waiting: the next lands at once
+        post_line(app_url(settings, number % 2 + 1), user, message, token)  # no waiting: the next lands at once
     assert answered_tokens(platform, tokens) == tokens  # each answered once, in the order written
     assert user_texts(settings, user) == READ  # the bot read each once, in order
 
@@ -144,7 +106,7 @@ def test_an_operator_on_one_app_process_is_alerted_to_a_case_from_the_other(prof
         with console.stream("GET", "/console/api/events", timeout=30) as stream:
             user = f"U{uuid.uuid4().hex}"
             posted = time.monotonic()
-            post_line(settings, 2, user, "ช่วยด้วย เขากำลังตีผมอยู่ตอนนี้", uuid.uuid4().hex)  # urgent, in Thai
+            post_line(app_url(settings, 2), user, "ช่วยด้วย เขากำลังตีผมอยู่ตอนนี้", uuid.uuid4().hex)  # urgent, in Thai
             kind, alert = "", None
             for line in stream.iter_lines():
                 if line.startswith("event: "):
@@ -162,11 +124,11 @@ def test_an_operator_on_one_app_process_is_alerted_to_a_case_from_the_other(prof
 def test_a_bot_process_killed_mid_conversation_loses_no_message(profile):
     settings, children, platform = profile
     user, tokens = f"U{uuid.uuid4().hex}", [uuid.uuid4().hex for _ in SCRIPT]
-    post_line(settings, 1, user, SCRIPT[0], tokens[0])
+    post_line(app_url(settings, 1), user, SCRIPT[0], tokens[0])
     assert answered_tokens(platform, tokens[:1]) == tokens[:1]
     os.killpg(children["bot-1"].process.pid, signal.SIGKILL)  # no shutdown: as if its machine died
     for number, (message, token) in enumerate(zip(SCRIPT[1:], tokens[1:])):
-        post_line(settings, number % 2 + 1, user, message, token)
+        post_line(app_url(settings, number % 2 + 1), user, message, token)
     assert answered_tokens(platform, tokens) == tokens
     assert user_texts(settings, user) == READ  # nothing lost, nothing read twice
     health = httpx.get(f"{app_url(settings, 1)}/healthz", timeout=10)
@@ -188,7 +150,7 @@ def test_an_app_process_killed_during_an_urgent_handoff_loses_neither_case_nor_m
     messages = ["ช่วยด้วย เขากำลังตีผมอยู่ตอนนี้", "ผมอยู่ที่โรงงาน", "ช่วยด้วย", "ขอบคุณ"]
     tokens = [uuid.uuid4().hex for _ in messages]
     for message, token in zip(messages, tokens):
-        post_line(settings, 1, user, message, token)  # each stored by app-1 before it answers 200
+        post_line(app_url(settings, 1), user, message, token)  # each stored by app-1 before it answers 200
     os.killpg(children["app-1"].process.pid, signal.SIGKILL)
     children["app-1"].start()
     answered = set(answered_tokens(platform, tokens, timeout=150))
@@ -203,8 +165,7 @@ def test_an_app_process_killed_during_an_urgent_handoff_loses_neither_case_nor_m
             case = connection.execute(
                 text("SELECT state, urgent, triage FROM handoffs WHERE conversation_id = :key"), {"key": key}
             ).one()
-            waiting = connection.execute(text("SELECT count(*) FROM inbox_events")).scalar_one()
     finally:
         engine.dispose()
     assert case.state == "queued" and case.urgent is True and case.triage
-    assert waiting == 0
+    assert inbox_settles(settings.database_url) == 0
