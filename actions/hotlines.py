@@ -13,6 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from core.directory import COUNTRIES, Directory, hotline_parts, line_parts
+from core.line_groups import GroupWords
 from core.messages import TextPart
 from core.places import CountryNames
 
@@ -45,23 +46,30 @@ class ActionGiveHotlines(Action):
     Short numbers work only inside their own country. A request for the numbers that names a
     country ("the hotline in Thailand") gets that country's; otherwise, while the country is
     unknown, the person gets every country's primary line and is asked, once, where they are.
+    A request for a group's own line ("a hotline for women") gets that group's lines, or, where
+    none is known, an honest none and the lines that help everyone.
     """
 
-    def __init__(self, directory: Directory, country_names: CountryNames) -> None:
+    def __init__(self, directory: Directory, country_names: CountryNames, group_words: GroupWords) -> None:
         self._directory = directory
         self._country_names = country_names
+        self._group_words = group_words
 
     def name(self) -> str:
         return "action_give_hotlines"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         country = person_country(tracker) or self._asked_about(tracker)
+        group = self._group_asked_for(tracker)
         if country is None and not tracker.get_slot("country_asked"):
-            parts = (*hotline_parts(self._directory), TextPart("hotline.ask_country"))
+            lines = self._group_parts(group, None) if group else hotline_parts(self._directory)
+            parts = (*lines, TextPart("hotline.ask_country"))
             dispatcher.utter_message(json_message=payload(parts, menu="country"))
             return [SlotSet("country_asked", True)]
         lines = self._directory.primary(country) if country else []
-        if lines:
+        if group:
+            parts = self._group_parts(group, country)
+        elif lines:
             parts = (TextPart("hotline.intro"), *line_parts(lines))
         elif country:
             parts = (TextPart.of("hotline.none_checked", country=f"@country.{country}"),)
@@ -75,6 +83,23 @@ class ActionGiveHotlines(Action):
         if (message.get("intent") or {}).get("name") != "ask_hotline":
             return None
         return self._country_names.asked_about(message.get("text") or "", conversation_language(tracker))
+
+    def _group_asked_for(self, tracker: Tracker) -> str | None:
+        message = tracker.latest_message
+        if (message.get("intent") or {}).get("name") != "ask_hotline":
+            return None
+        return self._group_words.asked_for(message.get("text") or "")
+
+    def _group_parts(self, group: str, country: str | None) -> tuple[TextPart, ...]:
+        """The group's lines in `country` (every country's when unknown); where it has none, an
+        honest none and the lines that help everyone there."""
+        lines = self._directory.for_group(group, country)
+        if lines:
+            return (TextPart(f"hotline.{group}_intro"), *line_parts(lines))
+        everyone = self._directory.primary(country)
+        if not everyone:
+            return (TextPart.of("hotline.none_checked", country=f"@country.{country}"),)
+        return (TextPart.of(f"hotline.{group}_none", country=f"@country.{country}"), *line_parts(everyone))
 
 
 def request_person(dispatcher: CollectingDispatcher, reason: str, triage: dict | None, parts=()) -> None:

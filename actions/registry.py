@@ -22,6 +22,7 @@ from core.data_rights import PersonalData
 from core.directory import Directory
 from core.handover import Handover
 from core.information import Information
+from core.line_groups import GroupWords
 from core.locations import SharedLocations
 from core.places import CountryNames
 from triage import catalogue, cues
@@ -39,7 +40,7 @@ def all_actions(
     """Every custom action, built with what it needs."""
     indicators, phrases = catalogue.load(), cues.load_all()
     return [
-        ActionGiveHotlines(directory, CountryNames.load()),
+        ActionGiveHotlines(directory, CountryNames.load(), GroupWords.load()),
         ActionGiveInformation(Information.load()),
         ActionFamilyReport(directory),
         ActionRequestHuman(),

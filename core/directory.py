@@ -266,6 +266,13 @@ class Directory:
                 return lines
         return []
 
+    def for_group(self, group: str, country: str | None) -> list[Hotline]:
+        """The numbered lines of `country` (of every country when it is unknown) that handle one
+        of GROUPS' topics for `group`, primary lines first."""
+        topics = set(GROUPS[group])
+        lines = [h for h in self.callable() if topics & set(h.topics) and (country is None or h.country == country)]
+        return sorted(lines, key=lambda line: not line.primary)
+
     def primary(self, country: str | None = None) -> list[Hotline]:
         """The primary line of `country`, or of every country when it is unknown."""
         return [h for h in self.callable() if h.primary and (country is None or h.country == country)]

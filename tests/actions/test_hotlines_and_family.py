@@ -1,15 +1,17 @@
-"""`action_give_hotlines` by country, and `action_family_report` one button question at a time."""
+"""`action_give_hotlines` by country and for women, and `action_family_report` one button question at a time."""
 
 from __future__ import annotations
 
 import asyncio
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.family import ActionFamilyReport
 from actions.hotlines import ActionGiveHotlines
 from core.directory import Directory
+from core.line_groups import GroupWords
 from core.places import CountryNames
 
 DIRECTORY = Directory.load()
@@ -32,8 +34,8 @@ def keys(said: list[dict]) -> list[str]:
     return [part["key"] for message in said for part in message["say"]]
 
 
-def hotlines(text: str = "numbers please", intent: str = "ask_hotline", **slots):
-    return run(ActionGiveHotlines(DIRECTORY, CountryNames.load()), text, intent, slots)
+def hotlines(text: str = "numbers please", intent: str = "ask_hotline", language: str = "en", **slots):
+    return run(ActionGiveHotlines(DIRECTORY, CountryNames.load(), GroupWords.load()), text, intent, slots, language)
 
 
 def test_an_unknown_country_gets_every_primary_line_and_is_asked_once_where_the_person_is():
@@ -71,6 +73,41 @@ def test_country_names_in_every_script_and_the_lao_pronoun_is_not_a_country():
     assert names.asked_about("ကျွန်မ မြန်မာ၊ ထိုင်းမှာ အလုပ်လုပ်တယ်", "my") == "TH"
     assert names.asked_about("thailand or malaysia?", "en") is None
     assert names.named("thaiwan") == [], "Latin names match whole words only"
+
+
+def test_a_request_for_a_womens_line_gets_the_womens_lines_of_the_persons_country():
+    said, _ = hotlines("có đường dây nóng cho phụ nữ không", language="vi", country="VN")
+    assert keys(said)[0] == "hotline.women_intro" and numbers(said) == ["1900969680"]
+    said, _ = hotlines("ມີສາຍດ່ວນສຳລັບແມ່ຍິງບໍ່", language="lo", country="LA")
+    assert numbers(said) == ["1362"], "the Lao Women's Union line, not every Lao line"
+
+
+def test_where_no_womens_line_is_known_the_person_is_told_so_and_given_the_lines_for_everyone():
+    said, _ = hotlines("มีสายด่วนสำหรับผู้หญิงไหม", language="th", country="TH")
+    assert keys(said) == ["hotline.women_none", "hotline.line"] and numbers(said) == ["1300"]
+    assert said[0]["say"][0]["params"]["country"] == "@country.TH" and said[0]["menu"] == "main"
+    said, _ = hotlines("a hotline for women in malaysia?")
+    assert keys(said) == ["hotline.none_checked"], "no line at all there: the honest none"
+
+
+def test_a_womens_line_asked_for_before_the_country_is_known_lists_every_country_and_asks_once():
+    said, slots = hotlines("is there a hotline for women")
+    assert keys(said)[0] == "hotline.women_intro" and numbers(said) == ["1362", "1900969680"]
+    assert keys(said)[-1] == "hotline.ask_country" and slots == {"country_asked": True}
+    said, _ = hotlines("a hotline for women in viet nam")
+    assert numbers(said) == ["1900969680"], "a named country is the person's"
+
+
+def test_only_a_request_for_numbers_picks_a_group_and_only_a_known_group():
+    said, _ = hotlines("my boss hits the women here", intent="disclose_abuse", country="TH")
+    assert keys(said)[0] == "hotline.intro"
+    words = GroupWords.load()
+    assert words.asked_for("womens hotline") == "women" and words.asked_for("PHU NU") == "women"
+    assert words.asked_for("womenfolk") is None and words.asked_for("hotline") is None
+    with pytest.raises(ValueError, match="unknown group"):
+        GroupWords({"elders": {}})
+    with pytest.raises(ValueError, match="no words in"):
+        GroupWords({"women": {"en": ["women"]}})
 
 
 def family(intent: str = "family_detail", **slots):
