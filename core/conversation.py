@@ -13,8 +13,9 @@ answer that confirms "forget me" deletes everything kept about the conversation 
 While an operator has the conversation's case (`core.handoff`) the bot is not asked: the person's
 text goes to the case. An answer that carries the bot's request for a person queues a case; the
 bot goes on answering while it waits. The answers to the consent questions about a case
-(`core.handover`) are the app's: they never reach the bot. The router also remembers, in memory only, who wrote recently, so an operator can
-take over a live conversation.
+(`core.handover`) are the app's: they never reach the bot, whether given by button or, while the
+case waits, typed (only a clear yes is a yes). The router also remembers, in memory only, who
+wrote recently, so an operator can take over a live conversation.
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ LIVE_FOR = timedelta(minutes=30)
 # take back an agreement, ask what is kept and be forgotten (the last two by button, too).
 PERSON_CONTROLS = frozenset({"stop", "withdraw_consent", "ask_what_kept", "forget_me", "confirm_forget", "keep_data"})
 MAX_LIVE = 2000
+# A typed yes to a consent question about a waiting case counts only when the classifier is this
+# sure of it, and this much surer than of anything else (a false yes shares what the person did
+# not agree to share; a false no only keeps it back).
+TYPED_YES_CONFIDENCE = 0.4
+TYPED_YES_MARGIN = 0.25
 # Pauses before the bot is asked again after a failed turn (its database restarting, a process
 # starting): the person hears the hotline numbers instead only once these have passed.
 BOT_RETRY_DELAYS_SECONDS = (0.5, 1.5, 3.0)
@@ -199,6 +205,8 @@ class Conversations:
                 outbounds = [Outbound.keys("language.unsupported", menu="language")]
             elif not message:
                 outbounds = [Outbound.keys("fallback.not_understood", menu="main")]
+            elif (typed := await self._typed_consent_answer(key, inbound.content, message)) is not None:
+                outbounds = await self._handoffs.answer(person, *typed)
             else:
                 if isinstance(inbound.content, LocationContent):
                     self._locations.receive(key, inbound.content)
@@ -246,6 +254,27 @@ class Conversations:
         answers = await self._ask_bot(key, message, {"language": language, "channel": inbound.channel})
         self._handoffs.changed(case)
         return answers
+
+    async def _typed_consent_answer(self, key: str, content: object, message: str) -> tuple[str, bool] | None:
+        """The kind and the answer of a typed yes or no to the consent question the person's
+        waiting case asked (as its buttons would give), or None. Only a clear yes is a yes (DNH-4);
+        anything else, and any message the safety net flags, goes to the bot as usual."""
+        if not isinstance(content, TextContent):
+            return None
+        kind = await asyncio.to_thread(self._handoffs.pending_question, key)
+        if kind is None:
+            return None
+        try:
+            parsed = await self._bot.parse(message)
+        except BotUnavailable:
+            return None
+        if parsed.safety_net:
+            return None
+        if parsed.intent == "deny":
+            return kind, False
+        if parsed.intent == "affirm" and _clear_yes(parsed.ranking):
+            return kind, True
+        return None
 
     async def _person_control(self, content: object, message: str | None) -> str | None:
         """The control the person used while an operator has their case, or None."""
@@ -392,3 +421,12 @@ class Conversations:
         with self._database.session() as session:
             session.merge(record)
             session.commit()
+
+
+def _clear_yes(ranking: tuple[tuple[str, float], ...]) -> bool:
+    """Whether the classifier ranks a yes first, surely enough and far enough ahead of the next
+    intent, to count as a typed yes."""
+    if not ranking or ranking[0][0] != "affirm":
+        return False
+    runner_up = ranking[1][1] if len(ranking) > 1 else 0.0
+    return ranking[0][1] >= TYPED_YES_CONFIDENCE and ranking[0][1] - runner_up >= TYPED_YES_MARGIN

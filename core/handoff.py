@@ -232,6 +232,22 @@ class Handoffs:
         nobody = case is not None and not await asyncio.to_thread(self._someone_to_answer, case)
         return await asyncio.to_thread(self._handover.after_answer, kind, granted, case, nobody)
 
+    def pending_question(self, conversation: str) -> str | None:
+        """The consent question about the person's waiting case that is still unanswered (the
+        summary's, then, after a yes, the messages'), or None: a typed yes or no answers it."""
+        with self._database.session() as session:
+            asked_at = session.scalar(
+                select(Handoff.consent_asked_at).where(_open_case_of(conversation, (QUEUED,)))
+            )
+        if asked_at is None:
+            return None
+        answered = {d.kind: d for d in self._consents.history(conversation) if d.decided_at >= asked_at}
+        if "handover" not in answered:
+            return "handover"
+        if answered["handover"].granted and "transcript" not in answered:
+            return "transcript"
+        return None
+
     def _latest_case(self, conversation: str) -> Case | None:
         with self._database.session() as session:
             row = session.scalars(

@@ -161,16 +161,20 @@ class AskingBot(FakeBot):
         return [Outbound.keys("thanks.welcome")]
 
 
-@pytest.fixture()
-def asking(handoff_kit):
-    """A router over a bot that asks for a person when it hears "person"."""
-    bot = AskingBot()
-    conversations = Conversations(
+def queue_router(handoff_kit, bot: FakeBot) -> Conversations:
+    """A router over `bot` and the handoff kit's queue."""
+    return Conversations(
         secret_key="k", default_language="en", database=handoff_kit.database, bot=bot, catalog=Catalog.load(),
         directory=Directory.load(), locations=SharedLocations(), transcripts=FakeTranscripts(),
         personal_data=FakePersonalData(handoff_kit.database), handoffs=handoff_kit.handoffs, outbox=None,
     )  # fmt: skip
-    return conversations, bot
+
+
+@pytest.fixture()
+def asking(handoff_kit):
+    """A router over a bot that asks for a person when it hears "person"."""
+    bot = AskingBot()
+    return queue_router(handoff_kit, bot), bot
 
 
 def test_a_request_for_a_person_queues_a_case_and_the_bot_is_silent_only_while_an_operator_has_it(handoff_kit, asking):
@@ -231,6 +235,59 @@ def test_consent_buttons_are_answered_by_the_app_and_never_reach_the_bot(handoff
     assert len(bot.sent) == sent_before
     key = conversations.key("telegram", "42")
     assert handoff_kit.consents.granted(key, "handover") is not None
+
+
+class YesNoBot(AskingBot):
+    """A bot that reads a few typed answers, as its classifier would rank them."""
+
+    READINGS = {
+        "yes": Parsed("affirm", (("affirm", 0.8), ("greet", 0.05)), ()),
+        "ok i guess": Parsed("affirm", (("affirm", 0.45), ("goodbye", 0.3)), ()),
+        "yes he hits me": Parsed("affirm", (("affirm", 0.8),), ("danger_now",)),
+        "no": Parsed("deny", (("deny", 0.4), ("disclose_debt", 0.2)), ()),
+    }
+
+    async def parse(self, text: str) -> Parsed:
+        return self.READINGS.get(text) or await super().parse(text)
+
+
+def test_a_typed_yes_or_no_answers_the_consent_question_of_a_waiting_case_only_when_clear(handoff_kit):
+    bot = YesNoBot()
+    conversations = queue_router(handoff_kit, bot)
+    key, english = conversations.key("telegram", "42"), handoff_kit.catalog
+
+    def say(text: str) -> list[str]:
+        return [m.text for m in asyncio.run(conversations.handle(event(TextContent(text)))).messages]
+
+    say("person")
+    assert handoff_kit.handoffs.pending_question(key) == "handover"
+    for unclear in ("yes he hits me", "ok i guess"):  # flagged by the safety net; not sure enough
+        sent_before = len(bot.sent)
+        say(unclear)
+        assert bot.sent[-1][1] == unclear and len(bot.sent) == sent_before + 1, "the bot answers it"
+        assert handoff_kit.consents.current(key) == {}
+    sent_before = len(bot.sent)
+    assert say("yes")[0] == english.text("en", "consent.handover.given") and len(bot.sent) == sent_before
+    assert handoff_kit.consents.granted(key, "handover") is not None
+    assert handoff_kit.handoffs.pending_question(key) == "transcript"
+    assert say("no")[0] == english.text("en", "consent.transcript.refused")
+    assert handoff_kit.consents.current(key)["transcript"].granted is False
+    assert handoff_kit.handoffs.pending_question(key) is None
+    say("yes")
+    assert bot.sent[-1][1] == "yes", "with nothing asked, a yes is the bot's"
+
+
+def test_a_typed_yes_reaches_the_operator_not_the_consent_log_once_an_operator_has_the_case(handoff_kit):
+    bot = YesNoBot()
+    conversations = queue_router(handoff_kit, bot)
+    asyncio.run(conversations.handle(event(TextContent("person"))))
+    key = conversations.key("telegram", "42")
+    case_id = handoff_kit.handoffs.open_case(key)
+    asyncio.run(handoff_kit.handoffs.claim(case_id, handoff_kit.add_operator("ann", ["th-1300"])))
+    assert handoff_kit.handoffs.pending_question(key) is None
+    asyncio.run(conversations.handle(event(TextContent("yes"), message_id="m8")))
+    assert handoff_kit.consents.current(key) == {}
+    assert [m.text for m in handoff_kit.handoffs.messages(case_id)] == ["yes"]
 
 
 def test_a_waiting_person_can_go_back_to_the_assistant(handoff_kit, asking):
