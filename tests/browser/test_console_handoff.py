@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from console.accounts import Accounts
@@ -70,7 +71,7 @@ def test_an_urgent_thai_line_disclosure_is_taken_answered_and_handed_back(stack,
     page = open_page(viewport=DESKTOP, locale="th-TH")
     sign_in(page, settings, operator)
     page.locator("#duty").click()
-    page.wait_for_function("document.querySelector('#duty').getAttribute('aria-pressed') === 'true'")
+    expect(page.locator("#duty")).to_have_attribute("aria-pressed", "true", timeout=30_000)
 
     line.exchange(line.event("follow", follow={"isUnblocked": False}))
     line.press(language_payload("th"))

@@ -8,6 +8,7 @@ import time
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import inspect, select, text
 
 from console.accounts import Accounts
@@ -69,7 +70,7 @@ def test_a_trainer_plays_both_sides_of_a_training_chat_and_ending_it_leaves_noth
     console.locator("#training").wait_for()
     assert console.locator("#live").is_hidden(), "a trainer is never offered real conversations"
     console.locator("#duty").click()
-    console.wait_for_function("document.querySelector('#duty').getAttribute('aria-pressed') === 'true'")
+    expect(console.locator("#duty")).to_have_attribute("aria-pressed", "true", timeout=30_000)
     press(console, ENGLISH["console.training_new"])
     link = console.locator("#training-link")
     link.wait_for()

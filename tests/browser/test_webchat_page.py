@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from core.locales import LOCALES_DIR, load_file
 from core.messages import SHARE_LOCATION
@@ -36,7 +37,7 @@ def test_pick_a_language_send_a_message_and_see_the_reply(open_page, chat_url, o
 
     press(page, THAI["language.name"])
     wait_for_text(page, THAI["language.changed"])
-    page.wait_for_function("document.documentElement.lang === 'th'")  # set once the Thai texts have loaded
+    expect(page.locator("html")).to_have_attribute("lang", "th", timeout=30_000)  # set once the Thai texts have loaded
     assert page.get_by_role("button", name=THAI["webchat.quick_exit"]).is_visible()
 
     page.get_by_label(THAI["webchat.input_label"]).fill("สวัสดีค่ะ")
