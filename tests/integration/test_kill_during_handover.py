@@ -87,7 +87,10 @@ def test_a_killed_app_leaves_each_case_whole_or_absent_and_serves_again(model, t
         people = [threading.Thread(target=write_urgent, args=(url, answered, start)) for _ in range(PEOPLE)]
         for person in people:
             person.start()
-        time.sleep(3)  # everyone has opened a chat and chosen a language
+        ready_by = time.monotonic() + 60
+        while len(answered) < PEOPLE:  # everyone has opened a chat and chosen a language
+            assert time.monotonic() < ready_by, f"only {len(answered)} of {PEOPLE} people could open a chat"
+            time.sleep(0.05)
         start.set()
         deadline = time.monotonic() + 120  # a busy machine answers slowly; a third is enough
         while sum(answered.values()) < PEOPLE // 3 and time.monotonic() < deadline:
