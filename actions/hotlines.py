@@ -60,23 +60,31 @@ class ActionGiveHotlines(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         country = person_country(tracker) or self._asked_about(tracker)
-        group = self._group_asked_for(tracker)
+        parts = self._parts(self._group_asked_for(tracker), country)
         if country is None and not tracker.get_slot("country_asked"):
-            lines = self._group_parts(group, None) if group else hotline_parts(self._directory)
-            parts = (*lines, TextPart("hotline.ask_country"))
-            dispatcher.utter_message(json_message=payload(parts, menu="country"))
+            dispatcher.utter_message(json_message=payload((*parts, TextPart("hotline.ask_country")), menu="country"))
             return [SlotSet("country_asked", True)]
-        lines = self._directory.primary(country) if country else []
-        if group:
-            parts = self._group_parts(group, country)
-        elif lines:
-            parts = (TextPart("hotline.intro"), *line_parts(lines))
-        elif country:
-            parts = (TextPart.of("hotline.none_checked", country=f"@country.{country}"),)
-        else:
-            parts = hotline_parts(self._directory)
         dispatcher.utter_message(json_message=payload(parts, menu="main"))
         return []
+
+    def _parts(self, group: str | None, country: str | None) -> tuple[TextPart, ...]:
+        """The lines to give: the group's in `country` (every country's when unknown) where it has
+        some; where it has none in a known country, an honest none and the lines for everyone
+        there; otherwise the primary lines of `country` (of every country when unknown), or an
+        honest none."""
+        if group:
+            lines = self._directory.for_group(group, country)
+            if lines:
+                return (TextPart(f"hotline.{group}_intro"), *line_parts(lines))
+            everyone = self._directory.primary(country) if country else []
+            if everyone:
+                return (TextPart.of(f"hotline.{group}_none", country=f"@country.{country}"), *line_parts(everyone))
+        if country is None:
+            return hotline_parts(self._directory)
+        lines = self._directory.primary(country)
+        if lines:
+            return (TextPart("hotline.intro"), *line_parts(lines))
+        return (TextPart.of("hotline.none_checked", country=f"@country.{country}"),)
 
     def _asked_about(self, tracker: Tracker) -> str | None:
         message = tracker.latest_message
@@ -89,17 +97,6 @@ class ActionGiveHotlines(Action):
         if (message.get("intent") or {}).get("name") != "ask_hotline":
             return None
         return self._group_words.asked_for(message.get("text") or "")
-
-    def _group_parts(self, group: str, country: str | None) -> tuple[TextPart, ...]:
-        """The group's lines in `country` (every country's when unknown); where it has none, an
-        honest none and the lines that help everyone there."""
-        lines = self._directory.for_group(group, country)
-        if lines:
-            return (TextPart(f"hotline.{group}_intro"), *line_parts(lines))
-        everyone = self._directory.primary(country)
-        if not everyone:
-            return (TextPart.of("hotline.none_checked", country=f"@country.{country}"),)
-        return (TextPart.of(f"hotline.{group}_none", country=f"@country.{country}"), *line_parts(everyone))
 
 
 def request_person(dispatcher: CollectingDispatcher, reason: str, triage: dict | None, parts=()) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -96,6 +97,16 @@ def test_a_womens_line_asked_for_before_the_country_is_known_lists_every_country
     assert keys(said)[-1] == "hotline.ask_country" and slots == {"country_asked": True}
     said, _ = hotlines("a hotline for women in viet nam")
     assert numbers(said) == ["1900969680"], "a named country is the person's"
+
+
+def test_a_womens_line_asked_for_anywhere_with_none_in_the_directory_gets_every_primary_line(tmp_path):
+    without = tmp_path / "hotlines.yml"
+    raw = yaml.safe_load(DIRECTORY.path.read_text(encoding="utf-8"))
+    raw["hotlines"] = [h for h in raw["hotlines"] if not {"women", "gender_based_violence"} & set(h["topics"])]
+    without.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    action = ActionGiveHotlines(Directory.load(without), CountryNames.load(), GroupWords.load())
+    said, _ = run(action, "is there a hotline for women", "ask_hotline", {"country_asked": True})
+    assert keys(said)[0] == "hotline.intro" and set(numbers(said)) == {"1300", "111"}
 
 
 def test_only_a_request_for_numbers_picks_a_group_and_only_a_known_group():
