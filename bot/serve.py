@@ -6,9 +6,9 @@ one and keeps the turn in memory, so a database restart would have the bot answe
 the middle of a case as a stranger, and forget the turn. Here such a failure fails the turn
 instead (`bot/channel.py` answers it with 500), and the app tries the message again.
 
-Rasa logs some failures with the
-person's message and the conversation's id as fields, and writes an exception's traceback with
-the local variables of every frame (the request's body among them). Rasa sets up its logging
+Rasa logs some failures with the person's message and the conversation's id as fields, and
+writes an exception's traceback with the local variables of every frame (the request's body
+among them). Rasa sets up its logging
 itself as it starts, so `redact` is put at the front of the processors Rasa sets up: it keeps
 a record's event name and level, the names of the fields it dropped, and of an exception its type
 and the places it passed through, never its message (which may quote what the person wrote).

@@ -7,8 +7,9 @@ whether the team may also read what they wrote to the assistant before a person 
 nobody can answer, they are asked whether the team may write to them later (DNH-35); when the
 case ends, whether a record of it may be kept for `record_days`. Each question is asked once,
 with equal yes and no buttons (while the case waits, a clearly typed yes or no counts as well);
-only a yes is a yes (DNH-4), and after a no everything goes on (DNH-5, DNH-9). A yes to the summary or the messages counts for the case it was asked
-for: a later case, perhaps for another team, asks again.
+only a yes is a yes (DNH-4), and after a no everything goes on (DNH-5, DNH-9). A yes to the
+summary or the messages counts for the case it was asked for: a later case, perhaps for another
+team, asks again.
 
 Without these yeses the team sees what it needs to answer at all: the queue's routing fields
 (language, channel, country, child, urgency) and what the person writes once a person joined.
