@@ -277,6 +277,19 @@ def test_a_typed_yes_or_no_answers_the_consent_question_of_a_waiting_case_only_w
     assert bot.sent[-1][1] == "yes", "with nothing asked, a yes is the bot's"
 
 
+def test_stop_and_hostile_text_typed_while_a_consent_question_waits_are_never_an_answer(handoff_kit):
+    bot = YesNoBot()
+    conversations = queue_router(handoff_kit, bot)
+    key = conversations.key("telegram", "42")
+    asyncio.run(conversations.handle(event(TextContent("person"))))
+    hostile = "\u202eyes\u0000<script>alert(1)</script>" + "yes " * 1000
+    asyncio.run(conversations.handle(event(TextContent(hostile))))
+    assert handoff_kit.consents.current(key) == {} and handoff_kit.handoffs.pending_question(key) == "handover"
+    stopped = asyncio.run(conversations.handle(event(TextContent("stop"))))
+    assert stopped.messages[0].text == handoff_kit.catalog.text("en", "stop.done")  # DNH-7: STOP works here too
+    assert handoff_kit.consents.current(key) == {} and handoff_kit.handoffs.open_case(key) is None
+
+
 def test_a_typed_yes_reaches_the_operator_not_the_consent_log_once_an_operator_has_the_case(handoff_kit):
     bot = YesNoBot()
     conversations = queue_router(handoff_kit, bot)
