@@ -1,5 +1,6 @@
 """The classifier prefers danger, self-harm and a request for a person when they come close to
-the top intent, and never STOP (run in the bot's Python, where the classifier lives)."""
+the top intent, never STOP, and never over STOP or a report about a relative (run in the bot's
+Python, where the classifier lives)."""
 
 import json
 import os
@@ -11,13 +12,14 @@ from core.settings import ROOT
 from launcher.envsetup import bot_python
 
 RANKINGS = {
-    "close danger wins": [("disclose_bad_conditions", 0.30), ("danger_now", 0.16), ("thanks", 0.1)],
-    "far danger does not": [("disclose_bad_conditions", 0.30), ("danger_now", 0.14), ("thanks", 0.1)],
-    "close self-harm wins": [("medical_need", 0.37), ("thanks", 0.2), ("self_harm", 0.19)],
-    "a person, close": [("ask_hotline", 0.25), ("ask_human", 0.13)],
+    "close danger wins": [("disclose_bad_conditions", 0.30), ("danger_now", 0.19), ("thanks", 0.1)],
+    "far danger does not": [("disclose_bad_conditions", 0.30), ("danger_now", 0.17), ("thanks", 0.1)],
+    "close self-harm wins": [("medical_need", 0.37), ("thanks", 0.2), ("self_harm", 0.23)],
+    "a person, close": [("ask_hotline", 0.25), ("ask_human", 0.16)],
     "stop is never preferred": [("disclose_sexual_violence", 0.40), ("stop", 0.39)],
     "urgent top stays": [("danger_now", 0.4), ("ask_human", 0.39)],
     "stop on top stays": [("stop", 0.3), ("danger_now", 0.29)],
+    "a report about a relative on top stays": [("report_relative", 0.36), ("danger_now", 0.3)],
 }
 
 
@@ -51,6 +53,7 @@ def chosen() -> dict[str, dict]:
         ("stop is never preferred", "disclose_sexual_violence", 0.40),
         ("urgent top stays", "danger_now", 0.4),
         ("stop on top stays", "stop", 0.3),
+        ("a report about a relative on top stays", "report_relative", 0.36),
     ],
 )
 def test_the_intent_acted_on(chosen, case, intent, confidence):
