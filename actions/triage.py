@@ -111,6 +111,15 @@ class _TriageAction(Action):
         """The care texts the latest message calls for (not repeated for earlier ones)."""
         return care_parts(assess(turns[-1:], self._catalogue)) if turns else ()
 
+    @staticmethod
+    def _thanks(intent: str | None, care: tuple[TextPart, ...]) -> tuple[TextPart, ...]:
+        """The thanks an answer opens with; none before the self-harm text, which opens with its own."""
+        if intent in ANSWERS:
+            return (TextPart("triage.thanks_answer"),)
+        if TextPart("urgent.self_harm") in care:
+            return ()
+        return (TextPart("disclosure.thanks"),)
+
     def _escalate(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, opening: tuple[TextPart, ...], assessment: Assessment
     ) -> list[dict]:
@@ -156,7 +165,8 @@ class ActionTriage(_TriageAction):
         if intent in ANSWERS and not pending:
             dispatcher.utter_message(json_message=payload((TextPart("fallback.not_understood"),), menu="main"))
             return events
-        opening = (TextPart("triage.thanks_answer" if intent in ANSWERS else "disclosure.thanks"), *self._care(turns))
+        care = self._care(turns)
+        opening = (*self._thanks(intent, care), *care)
         if needs_person_now(assessment):
             return events + self._escalate(dispatcher, tracker, opening, assessment)
         about_someone_else = any(turn.ranking[:1] and turn.ranking[0][0] == "report_relative" for turn in turns)

@@ -120,7 +120,7 @@ def test_a_message_read_as_something_else_still_escalates_once_when_it_makes_the
 
 def test_distress_and_injury_are_answered_first_with_care_then_a_person():
     said, _ = run([user("i do not want to live anymore", "self_harm", 0.9)])
-    assert keys(said)[:3] == ["disclosure.thanks", "urgent.self_harm", "urgent.offer_person"]
+    assert keys(said)[:2] == ["urgent.self_harm", "urgent.offer_person"]  # no second thanks before it
     assert said[0]["handoff"]["reason"] == "urgent"
     said, _ = run([user("the boss raped me", "disclose_sexual_violence", 0.9)])
     assert "urgent.medical" in keys(said) and "urgent.self_harm" not in keys(said)
