@@ -2,9 +2,10 @@
 
 "What do you keep about me?" lists, in plain words, what is kept now and what a hotline team has
 been able to see with the person's agreement. Withdrawing records a no for every consent that
-was a yes, drops the location, and says what that changed and what was already seen (DNH-8). "Forget me" asks first, with equal yes/no buttons, because a
-misread message must never delete a conversation; a yes deletes everything once the answer is
-given (the app does it: `core.data_rights`), a no keeps everything.
+was a yes, drops the location, and says what that changed and what was already seen (DNH-8).
+"Forget me" asks first, with equal yes/no buttons, because a misread message must never delete a
+conversation; a yes deletes everything once the answer is given (the app does it:
+`core.data_rights`), a no keeps everything.
 """
 
 from __future__ import annotations
