@@ -49,6 +49,9 @@ def test_the_way_from_the_persons_country_is_told_to_them_only():
     assert "info.legal_migration.indonesia" in keys("ask_legal_migration", "id")
     assert "info.legal_migration.viet_nam" in keys("ask_legal_migration", "vi")
     assert keys("ask_legal_migration", "th") == ["info.legal_migration.what"]
+    assert "info.job_offer.china" in keys("ask_job_offer", "lo")
+    assert "info.job_offer.china" in keys("ask_job_offer", "vi")
+    assert "info.job_offer.china" not in keys("ask_job_offer", "my")
     assert keys("ask_rights", "lo")[-1] == "info.rights.elsewhere", "Thailand's rules are not said to be everyone's"
 
 
