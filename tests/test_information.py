@@ -52,6 +52,8 @@ def test_the_way_from_the_persons_country_is_told_to_them_only():
     assert "info.job_offer.china" in keys("ask_job_offer", "lo")
     assert "info.job_offer.china" in keys("ask_job_offer", "vi")
     assert "info.job_offer.china" not in keys("ask_job_offer", "my")
+    assert "info.rights.indonesia_malaysia" in keys("ask_rights", "id")
+    assert "info.rights.indonesia_malaysia" not in keys("ask_rights", "vi")
     assert keys("ask_rights", "lo")[-1] == "info.rights.elsewhere", "Thailand's rules are not said to be everyone's"
 
 
