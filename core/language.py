@@ -1,10 +1,11 @@
 """Text normalisation and language detection for what people write.
 
 Normalisation: Burmese typed in the legacy Zawgyi encoding converted to Unicode (chunk by
-chunk, so a message mixing both is handled), Unicode NFC, stray zero-width characters and
-control characters removed; nothing else changed. Detection: by script for Thai, Lao, Khmer and Burmese; by a small
-lexicon for the Latin-script languages (Vietnamese diacritics decide at once). A message that
-names a language ("English", "ภาษาไทย", "မြန်မာ") chooses that language.
+chunk, each judged with its context, so a message mixing both is handled), Unicode NFC, stray
+zero-width characters and control characters removed; nothing else changed. Detection: by script
+for Thai, Lao, Khmer and Burmese; by a small lexicon for the Latin-script languages (Vietnamese
+diacritics decide at once). A message that names a language ("English", "ภาษาไทย", "မြန်မာ")
+chooses that language.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\ufeff\u2060\u180e"), None)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MYANMAR_CHUNK = re.compile(r"[\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff][^\s]*")
 _ZAWGYI = ZawgyiDetector()
-ZAWGYI_THRESHOLD = 0.95
+# Zawgyi probabilities (Google's detector) that decide a conversion. A message's Burmese read as a
+# whole, or a chunk read with its neighbours, is Zawgyi above ZAWGYI_SURE; a chunk read alone only
+# above ZAWGYI_ALONE, because short Unicode chunks often score high ("ငါ့အမေဆီ" scores 0.998); a
+# chunk below UNICODE_SURE is kept as typed even in a Zawgyi message. Measured on the Burmese
+# examples and their Zawgyi forms (tests/core/test_zawgyi_examples.py).
+ZAWGYI_SURE = 0.95
+ZAWGYI_ALONE = 0.999
+UNICODE_SURE = 0.05
 
 _SCRIPTS = {
     "th": re.compile(r"[\u0e00-\u0e7f]"),
@@ -72,15 +80,29 @@ _NAME_TO_LANGUAGE = {name: lang for lang, names in _LANGUAGE_NAMES.items() for n
 
 
 def zawgyi_to_unicode(text: str) -> str:
-    """Convert every chunk of Burmese text that is Zawgyi-encoded to Unicode."""
+    """Convert the chunks of Burmese text that are Zawgyi-encoded to Unicode.
 
-    def convert(chunk: re.Match) -> str:
-        word = chunk.group()
-        if _ZAWGYI.get_zawgyi_probability(word) > ZAWGYI_THRESHOLD:
-            return convert_myanmar(word, "zawgyi", "unicode")
-        return word
-
-    return _MYANMAR_CHUNK.sub(convert, text)
+    One chunk is too short to judge alone, so each is judged with its context: the whole
+    message's Burmese when that is clearly Zawgyi, else the chunk with its two neighbours (a
+    message mixing both encodings is converted only where it is Zawgyi).
+    """
+    chunks = list(_MYANMAR_CHUNK.finditer(text))
+    if not chunks:
+        return text
+    words = [chunk.group() for chunk in chunks]
+    whole_message_is_zawgyi = _ZAWGYI.get_zawgyi_probability(" ".join(words)) > ZAWGYI_SURE
+    converted, end = [], 0
+    for index, chunk in enumerate(chunks):
+        alone = _ZAWGYI.get_zawgyi_probability(chunk.group())
+        if whole_message_is_zawgyi:
+            is_zawgyi = alone > UNICODE_SURE
+        else:
+            with_neighbours = _ZAWGYI.get_zawgyi_probability(" ".join(words[max(0, index - 1) : index + 2]))
+            is_zawgyi = alone > ZAWGYI_ALONE or (with_neighbours > ZAWGYI_SURE and alone > UNICODE_SURE)
+        as_unicode = convert_myanmar(chunk.group(), "zawgyi", "unicode") if is_zawgyi else chunk.group()
+        converted += [text[end : chunk.start()], as_unicode]
+        end = chunk.end()
+    return "".join(converted) + text[end:]
 
 
 def normalise(text: str) -> str:
