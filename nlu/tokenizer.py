@@ -9,7 +9,9 @@ offline from their bundled data. This module runs in the bot process (Python 3.1
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext
@@ -45,6 +47,11 @@ class MultiScriptTokenizer(Tokenizer):
     def get_default_config() -> Dict[Text, Any]:
         """Rasa's tokenizer settings; intents are never split."""
         return {"intent_tokenization_flag": False, "intent_split_symbol": "_", "token_pattern": None}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """This module's code: Rasa's training cache must not reuse what other code trained."""
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
     @staticmethod
     def required_packages() -> List[Text]:

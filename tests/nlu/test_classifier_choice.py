@@ -1,6 +1,7 @@
 """The classifier prefers danger, self-harm and a request for a person when they come close to
-the top intent, never STOP, and never over STOP or a report about a relative (run in the bot's
-Python, where the classifier lives)."""
+the top intent, and STOP when it comes close to a goodbye or a request to be forgotten; never
+over STOP or a report about a relative. A pairwise SVM's choice leads the ranking. (Run in the bot's
+Python, where the classifier lives.)"""
 
 import json
 import os
@@ -20,6 +21,10 @@ RANKINGS = {
     "urgent top stays": [("danger_now", 0.4), ("ask_human", 0.39)],
     "stop on top stays": [("stop", 0.3), ("danger_now", 0.29)],
     "a report about a relative on top stays": [("report_relative", 0.36), ("danger_now", 0.3)],
+    "stop close to a goodbye wins": [("goodbye", 0.5), ("thanks", 0.2), ("stop", 0.16)],
+    "stop far from a goodbye does not": [("goodbye", 0.5), ("stop", 0.14)],
+    "stop close to forget-me wins": [("forget_me", 0.4), ("stop", 0.2)],
+    "danger before stop over a goodbye": [("goodbye", 0.5), ("danger_now", 0.31), ("stop", 0.4)],
 }
 
 
@@ -28,8 +33,8 @@ def chosen() -> dict[str, dict]:
     probe = (
         "import json, sys; from nlu.classifier import NgramIntentClassifier as C, choose; "
         "c = C.get_default_config(); r = json.loads(sys.stdin.read()); "
-        "print(json.dumps({k: choose([{'name': n, 'confidence': p} for n, p in v], c['preferred_intents'], "
-        "c['prefer_ratio'], c['kept_when_top']) for k, v in r.items()}))"
+        "print(json.dumps({k: choose([{'name': n, 'confidence': p} for n, p in v], c['preferences'], "
+        "c['kept_when_top']) for k, v in r.items()}))"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(
@@ -54,7 +59,25 @@ def chosen() -> dict[str, dict]:
         ("urgent top stays", "danger_now", 0.4),
         ("stop on top stays", "stop", 0.3),
         ("a report about a relative on top stays", "report_relative", 0.36),
+        ("stop close to a goodbye wins", "stop", 0.5),
+        ("stop far from a goodbye does not", "goodbye", 0.5),
+        ("stop close to forget-me wins", "stop", 0.4),
+        ("danger before stop over a goodbye", "danger_now", 0.5),
     ],
 )
 def test_the_intent_acted_on(chosen, case, intent, confidence):
     assert chosen[case] == {"name": intent, "confidence": confidence}
+
+
+def test_the_pairwise_choice_leads_the_ranking_with_the_top_confidence():
+    probe = (
+        "import json; from nlu.classifier import lead_with; "
+        "ranking = [{'name': 'goodbye', 'confidence': 0.5}, {'name': 'stop', 'confidence': 0.3}]; "
+        "print(json.dumps(lead_with(ranking, 'stop')))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([str(bot_python()), "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        {"name": "stop", "confidence": 0.5},
+        {"name": "goodbye", "confidence": 0.5},
+    ]
