@@ -34,7 +34,7 @@ from core.data_rights import PersonalData
 from core.directory import Directory, hotline_parts
 from core.handoff import CaseError, Handoffs, Person
 from core.identity import conversation_id, message_ref
-from core.language import detect, named_language, normalise, unsupported_script
+from core.language import burmese_encoding, detect, named_language, normalise, unsupported_script
 from core.locales import Catalog
 from core.locations import SharedLocations
 from core.menus import ALLOWED_PAYLOADS, BACK_TO_ASSISTANT, chosen_language, consent_answer, language_payload
@@ -196,7 +196,7 @@ class Conversations:
             if answer is not None:
                 outbounds = await self._handoffs.answer(person, *answer)
             elif case is not None and isinstance(inbound.content, (TextContent, LocationContent, PostbackContent)):
-                outbounds = await self._to_case(case, key, inbound, message, language)
+                outbounds = await self._to_case(case, key, inbound, message, language, record.zawgyi)
             elif message == BACK_TO_ASSISTANT:
                 outbounds = await self._leave_queue(key)
             elif message is None:
@@ -233,7 +233,7 @@ class Conversations:
             return Replies(language, [self._catalog.render(outbound, language) for outbound in said])
 
     async def _to_case(
-        self, case: str, key: str, inbound: Inbound, message: str | None, language: str
+        self, case: str, key: str, inbound: Inbound, message: str | None, language: str, zawgyi_phone: bool
     ) -> list[Outbound]:
         """Give the person's message to the open case; the bot stays silent unless the person
         stops, takes back an agreement, asks what is kept or asks to be forgotten (DNH-7, DNH-8):
@@ -241,7 +241,7 @@ class Conversations:
         content = inbound.content
         if isinstance(content, TextContent):
             ref = message_ref(self._secret_key, inbound.channel, inbound.message_id) if inbound.message_id else None
-            await self._handoffs.person_wrote(case, normalise(content.text), ref)
+            await self._handoffs.person_wrote(case, normalise(content.text, zawgyi_phone), ref)
         elif isinstance(content, LocationContent):
             self._locations.receive(key, content)
             self._handoffs.changed(case)
@@ -374,7 +374,10 @@ class Conversations:
             return content.payload
         if not isinstance(content, TextContent):
             return None
-        text = normalise(content.text)
+        text = normalise(content.text, record.zawgyi)
+        encoding = burmese_encoding(content.text)
+        if encoding:
+            record.zawgyi = encoding == "zawgyi"
         chosen = named_language(text)
         if chosen:
             record.language, record.language_chosen = chosen, True

@@ -28,6 +28,9 @@ _ZAWGYI = ZawgyiDetector()
 ZAWGYI_SURE = 0.95
 ZAWGYI_ALONE = 0.999
 UNICODE_SURE = 0.05
+# A message tells which encoding a phone types only with this many Burmese characters: of the
+# Burmese examples that long, 2 in 4,091 Unicode ones read as Zawgyi (10 with no minimum).
+ENCODING_EVIDENCE_LENGTH = 15
 
 _SCRIPTS = {
     "th": re.compile(r"[\u0e00-\u0e7f]"),
@@ -79,18 +82,30 @@ _LANGUAGE_NAMES = {
 _NAME_TO_LANGUAGE = {name: lang for lang, names in _LANGUAGE_NAMES.items() for name in names}
 
 
-def zawgyi_to_unicode(text: str) -> str:
+def burmese_encoding(text: str) -> str | None:
+    """"zawgyi" or "unicode" when the Burmese in `text`, read as a whole, is clearly one of them
+    and long enough to tell; None otherwise (a word or two can often be read either way)."""
+    words = _MYANMAR_CHUNK.findall(text)
+    if sum(len(word) for word in words) < ENCODING_EVIDENCE_LENGTH:
+        return None
+    reading = _ZAWGYI.get_zawgyi_probability(" ".join(words))
+    return "zawgyi" if reading > ZAWGYI_SURE else "unicode" if reading < UNICODE_SURE else None
+
+
+def zawgyi_to_unicode(text: str, zawgyi_phone: bool = False) -> str:
     """Convert the chunks of Burmese text that are Zawgyi-encoded to Unicode.
 
     One chunk is too short to judge alone, so each is judged with its context: the whole
-    message's Burmese when that is clearly Zawgyi, else the chunk with its two neighbours (a
+    message's Burmese when that is clearly Zawgyi (or, on a `zawgyi_phone` whose earlier
+    messages were, when it is not clearly Unicode), else the chunk with its two neighbours (a
     message mixing both encodings is converted only where it is Zawgyi).
     """
     chunks = list(_MYANMAR_CHUNK.finditer(text))
     if not chunks:
         return text
     words = [chunk.group() for chunk in chunks]
-    whole_message_is_zawgyi = _ZAWGYI.get_zawgyi_probability(" ".join(words)) > ZAWGYI_SURE
+    reading = _ZAWGYI.get_zawgyi_probability(" ".join(words))
+    whole_message_is_zawgyi = reading > ZAWGYI_SURE or (zawgyi_phone and reading >= UNICODE_SURE)
     converted, end = [], 0
     for index, chunk in enumerate(chunks):
         alone = _ZAWGYI.get_zawgyi_probability(chunk.group())
@@ -105,11 +120,11 @@ def zawgyi_to_unicode(text: str) -> str:
     return "".join(converted) + text[end:]
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, zawgyi_phone: bool = False) -> str:
     """Return `text` as Unicode Burmese where it was Zawgyi, in NFC, without zero-width and
-    control characters."""
+    control characters. `zawgyi_phone`: the conversation's earlier Burmese was Zawgyi."""
     text = _CONTROL.sub("", text.translate(_ZERO_WIDTH))
-    return unicodedata.normalize("NFC", zawgyi_to_unicode(text)).strip()
+    return unicodedata.normalize("NFC", zawgyi_to_unicode(text, zawgyi_phone)).strip()
 
 
 def unsupported_script(text: str) -> bool:

@@ -50,6 +50,8 @@ class Conversation(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The trainer who opened this conversation as a training chat (None: a real person).
     training_by: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The person's Burmese has been clearly Zawgyi: their short messages are converted too.
+    zawgyi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ChannelEvent(Base):

@@ -18,6 +18,7 @@ WHITELIST = {
         "last_active_at": "for retention",
         "closed_at": "the person blocked the chat: nothing more may be sent",
         "training_by": "the trainer whose training chat this is (deleted when the training ends)",
+        "zawgyi": "the person's phone types Burmese in Zawgyi, so their short messages are converted",
     },
     "consent_decisions": {
         "id": "row id",

@@ -10,7 +10,7 @@ import unicodedata
 
 from myanmar.converter import convert
 
-from core.language import normalise
+from core.language import _MYANMAR_CHUNK, burmese_encoding, normalise
 from core.nlu_data import HELD_OUT_DIR, TRAINING_DIR, load_examples
 
 EXAMPLES = sorted(
@@ -47,3 +47,18 @@ def test_messages_mixing_both_encodings_are_mostly_recovered():
 
 def test_a_short_zawgyi_word_is_converted_in_a_zawgyi_message():
     assert normalise("ရပ္ပါ အလုပ္ရွင္ လာေနၿပီ") == "ရပ်ပါ အလုပ်ရှင် လာနေပြီ"
+
+
+def test_short_zawgyi_messages_are_recovered_on_a_phone_known_to_type_zawgyi():
+    round_trip = [text for text in EXAMPLES if nfc(convert(zawgyi(text), "zawgyi", "unicode")) == nfc(text)]
+    short = [text for text in round_trip if sum(map(len, _MYANMAR_CHUNK.findall(text))) < 15]
+    alone = sum(normalise(zawgyi(text)) == nfc(text) for text in short)
+    on_a_zawgyi_phone = sum(normalise(zawgyi(text), zawgyi_phone=True) == nfc(text) for text in short)
+    assert on_a_zawgyi_phone >= 0.96 * len(short) and on_a_zawgyi_phone > alone, (on_a_zawgyi_phone, alone, len(short))
+
+
+def test_only_a_long_enough_message_tells_the_encoding():
+    assert burmese_encoding("ဟုတ္ကဲ့") is None and burmese_encoding("ငါ့အမေဆီ") is None
+    assert burmese_encoding("အလုပ္ရွင္က ပတ္စပို႔ သိမ္းထားတယ္") == "zawgyi"
+    assert burmese_encoding("အလုပ်ရှင်က ပတ်စပို့ သိမ်းထားတယ်") == "unicode"
+    assert burmese_encoding("hello") is None
