@@ -16,7 +16,7 @@ trained on those two intents' examples alone; when one of the top two intents is
 pairwise SVM decides which of them leads. In five-fold cross-validation on the training data the
 pairwise SVMs and the STOP preference below missed 500 critical examples where the calibrated
 SVM alone missed 567 (the preference alone: 529), with macro-F1 within 0.006 in every language.
-Everything trains in about a minute and a half.
+The classifier trains in about a minute.
 
 Missing a cry for help costs far more than answering one that was not, so some intents are
 `preferred` when they come close to the top (with the top's confidence, so the fallback
