@@ -37,7 +37,14 @@ from core.identity import conversation_id, message_ref
 from core.language import burmese_encoding, detect, named_language, normalise, unsupported_script
 from core.locales import Catalog
 from core.locations import SharedLocations
-from core.menus import ALLOWED_PAYLOADS, BACK_TO_ASSISTANT, chosen_language, consent_answer, language_payload
+from core.menus import (
+    ALLOWED_PAYLOADS,
+    BACK_TO_ASSISTANT,
+    chosen_language,
+    consent_answer,
+    language_payload,
+    typed_command,
+)
 from core.messages import (
     GROUP_CHAT,
     ClosedContent,
@@ -387,6 +394,9 @@ class Conversations:
         detected = detect(text)
         if detected:
             record.language = detected
+        command = typed_command(text)
+        if command:
+            return command
         # Text that starts with "/" would be read by Rasa as an intent: people only type text.
         return text.lstrip("/").strip()
 

@@ -8,6 +8,7 @@ refused, so a person (or an attacker) cannot inject intents the menus do not off
 from __future__ import annotations
 
 import json
+import re
 
 from core.directory import COUNTRIES
 from core.messages import SHARE_LOCATION
@@ -105,9 +106,25 @@ COMMANDS: dict[str, str] = {
     "help": "/help_menu",
 }
 
+# The words the first message tells people to type to end the chat (`greeting.safety_check`:
+# "STOP" and each language's own word). Typed on their own they act as the STOP button, whatever
+# the intent model would make of them (DNH-7). Unaccented "dung" is left out: it is also đúng, "yes".
+TYPED_STOP_WORDS = frozenset({"stop", "หยุด", "ရပ်", "ឈប់", "ຢຸດ", "dừng", "berhenti"})
+# A typed command is one to three words: "STOP", "หยุด!!", "stop stop".
+_COMMAND_WORDS = re.compile(r"[^\s.!?,;:။၊]+")
+_MOST_COMMAND_WORDS = 3
+
 ALLOWED_PAYLOADS = frozenset(
     {payload for items in MENUS.values() for _, payload in items if payload != SHARE_LOCATION} | set(COMMANDS.values())
 )
+
+
+def typed_command(text: str) -> str | None:
+    """The payload of a STOP typed on its own ("STOP", "หยุด!!", "stop stop"), or None."""
+    words = _COMMAND_WORDS.findall(text.casefold())
+    if 0 < len(words) <= _MOST_COMMAND_WORDS and all(word in TYPED_STOP_WORDS for word in words):
+        return COMMANDS["stop"]
+    return None
 
 
 def chosen_language(payload: str) -> str | None:

@@ -146,17 +146,18 @@ def test_the_answer_confirming_forget_me_deletes_after_the_conversation_was_save
 
 
 class AskingBot(FakeBot):
-    """A bot that asks for a person when it hears "person", and reads "stop" as STOP."""
+    """A bot that asks for a person when it hears "person", and reads the STOP payload (which
+    a typed "stop" becomes) as STOP."""
 
     async def parse(self, text: str) -> Parsed:
-        intent = "stop" if text == "stop" else "out_of_scope"
+        intent = "stop" if text == "/stop" else "out_of_scope"
         return Parsed(intent, ((intent, 0.9),), ())
 
     async def send(self, conversation_id: str, message: str, metadata: dict) -> list[Outbound]:
         self.sent.append((conversation_id, message, metadata))
         if message == "person":
             return [Outbound((), handoff=HandoffRequest("person", {"risk": "low", "families": ["deception"]}))]
-        if message == "stop":
+        if message == "/stop":
             return [Outbound(Outbound.keys("stop.done").say, stop=True)]
         return [Outbound.keys("thanks.welcome")]
 
@@ -206,7 +207,7 @@ def test_stop_reaches_the_assistant_and_ends_the_case_even_while_an_operator_has
     case_id = handoff_kit.handoffs.open_case(key)
     asyncio.run(handoff_kit.handoffs.claim(case_id, handoff_kit.add_operator("ann", ["th-1300"])))
     stopped = asyncio.run(conversations.handle(event(TextContent("stop"))))
-    assert bot.sent[-1][1] == "stop" and stopped.messages, "the assistant answers STOP"
+    assert bot.sent[-1][1] == "/stop" and stopped.messages, "the assistant answers STOP"
     case = handoff_kit.handoffs.case(case_id)
     assert (case.state, handoff_kit.bot.resumed) == ("closed", [key]), "the case ends at once, the bot resumes"
     assert [m.text for m in handoff_kit.handoffs.messages(case_id)] == ["stop"], "the operator sees why"
@@ -221,6 +222,16 @@ def test_stop_while_the_case_waits_ends_it_so_no_one_writes_to_the_person_later(
     assert stopped.messages[0].text == handoff_kit.catalog.text("en", "stop.done")
     case = handoff_kit.handoffs.case(case_id)
     assert case.state == "closed" and handoff_kit.handoffs.open_case(key) is None
+
+
+def test_a_stop_word_typed_alone_is_the_stop_button_in_the_persons_language(handoff_kit, asking):
+    conversations, bot = asking
+    asyncio.run(conversations.handle(event(TextContent("person"))))
+    key = conversations.key("telegram", "42")
+    stopped = asyncio.run(conversations.handle(event(TextContent("หยุด!!"))))
+    assert bot.sent[-1][1] == "/stop", "the model is not asked to read it"
+    assert (stopped.language, stopped.messages[0].text) == ("th", handoff_kit.catalog.text("th", "stop.done"))
+    assert handoff_kit.handoffs.open_case(key) is None
 
 
 def test_consent_buttons_are_answered_by_the_app_and_never_reach_the_bot(handoff_kit, asking):
