@@ -14,8 +14,8 @@ Close intents are told apart better by a model that saw only those two, so each 
 (danger, self-harm, a request for a person, STOP) has a pairwise SVM against every other intent,
 trained on those two intents' examples alone; when one of the top two intents is critical, their
 pairwise SVM decides which of them leads. In five-fold cross-validation on the training data the
-pairwise SVMs and the STOP preference below missed 519 critical examples where the calibrated
-SVM alone missed 602 (the preference alone: 566), with macro-F1 within 0.005 in every language.
+pairwise SVMs and the STOP preference below missed 604 critical examples where the calibrated
+SVM alone missed 693 (the preference alone: 657), with macro-F1 within 0.005 in every language.
 The classifier trains in about a minute.
 
 Missing a cry for help costs far more than answering one that was not, so some intents are
@@ -23,9 +23,11 @@ Missing a cry for help costs far more than answering one that was not, so some i
 threshold judges the message as before):
 - danger, self-harm and a request for a person, within 0.6 of the top's confidence, over any
   top that is not kept. At 0.5 the macro-F1 of English fell below 0.90 on the held-out sets.
-- STOP, within 0.3, over a goodbye or a request to be forgotten: a hurried "bye" or "erase
-  this" from someone who must hide the phone should end the chat and any waiting handoff at
-  once, without the confirmation question that forgetting asks (DNH-7).
+- STOP, within 0.3, over a goodbye, a request to be forgotten or a withdrawal of consent: a
+  hurried "bye", "erase this" or "pause, don't send anything" from someone who must hide the
+  phone should end the chat and any waiting handoff at once, without the confirmation question
+  that forgetting asks (DNH-7); a case it ends passes nothing more to the team. Adding the
+  withdrawal saved 4 critical misses in cross-validation, with macro-F1 within 0.001.
 Two tops are never replaced (`kept_when_top`): STOP, because ending a chat that was not meant
 to end ("I could not stop him") would silence a disclosure, and a report about a relative,
 whose own flow asks what happened and gives the hotlines (a danger phrase in it still makes it
@@ -128,7 +130,7 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
             "pairwise_intents": ["danger_now", "self_harm", "ask_human", "stop"],
             "preferences": [
                 {"intents": ["danger_now", "self_harm", "ask_human"], "ratio": 0.6},
-                {"intents": ["stop"], "ratio": 0.3, "over": ["goodbye", "forget_me"]},
+                {"intents": ["stop"], "ratio": 0.3, "over": ["goodbye", "forget_me", "withdraw_consent"]},
             ],
             "kept_when_top": ["stop", "report_relative"],
         }

@@ -1,7 +1,7 @@
 """The classifier prefers danger, self-harm and a request for a person when they come close to
-the top intent, and STOP when it comes close to a goodbye or a request to be forgotten; never
-over STOP or a report about a relative. A pairwise SVM's choice leads the ranking. (Run in the bot's
-Python, where the classifier lives.)"""
+the top intent, and STOP when it comes close to a goodbye, a request to be forgotten or a
+withdrawal of consent; never over STOP or a report about a relative. A pairwise SVM's choice
+leads the ranking. (Run in the bot's Python, where the classifier lives.)"""
 
 import json
 import os
@@ -24,6 +24,9 @@ RANKINGS = {
     "stop close to a goodbye wins": [("goodbye", 0.5), ("thanks", 0.2), ("stop", 0.16)],
     "stop far from a goodbye does not": [("goodbye", 0.5), ("stop", 0.14)],
     "stop close to forget-me wins": [("forget_me", 0.4), ("stop", 0.2)],
+    "stop close to a withdrawal wins": [("withdraw_consent", 0.5), ("stop", 0.2)],
+    "stop far from a withdrawal does not": [("withdraw_consent", 0.5), ("stop", 0.1)],
+    "stop close to a denial does not": [("deny", 0.5), ("stop", 0.4)],
     "danger before stop over a goodbye": [("goodbye", 0.5), ("danger_now", 0.31), ("stop", 0.4)],
 }
 
@@ -62,6 +65,9 @@ def chosen() -> dict[str, dict]:
         ("stop close to a goodbye wins", "stop", 0.5),
         ("stop far from a goodbye does not", "goodbye", 0.5),
         ("stop close to forget-me wins", "stop", 0.4),
+        ("stop close to a withdrawal wins", "stop", 0.5),
+        ("stop far from a withdrawal does not", "withdraw_consent", 0.5),
+        ("stop close to a denial does not", "deny", 0.5),
         ("danger before stop over a goodbye", "danger_now", 0.5),
     ],
 )
