@@ -14,8 +14,8 @@ Close intents are told apart better by a model that saw only those two, so each 
 (danger, self-harm, a request for a person, STOP) has a pairwise SVM against every other intent,
 trained on those two intents' examples alone; when one of the top two intents is critical, their
 pairwise SVM decides which of them leads. In five-fold cross-validation on the training data the
-pairwise SVMs and the STOP preference below missed 604 critical examples where the calibrated
-SVM alone missed 693 (the preference alone: 657), with macro-F1 within 0.005 in every language.
+pairwise SVMs and the STOP preference below missed 606 critical examples where the calibrated
+SVM alone missed 695 (the preference alone: 656), with macro-F1 within 0.005 in every language.
 The classifier trains in about a minute.
 
 Missing a cry for help costs far more than answering one that was not, so some intents are
