@@ -25,7 +25,9 @@ def test_the_stop_words_the_first_message_names_are_the_stop_command_when_typed_
 
 
 @pytest.mark.parametrize(
-    "text", ["", "stop hitting me", "they told me to stop", "dung", "don't stop", "stop stop stop stop", "/stop"]
-)
+    "text",
+    ["", "stop hitting me", "they told me to stop", "dung", "don't stop", "stop stop stop stop", "/stop",
+     "stop " * 1000, "stop\u0000<script>", "\u202estop\u202c hit"],
+)  # fmt: skip
 def test_other_text_is_no_command(text):
     assert typed_command(text) is None
